@@ -1,0 +1,153 @@
+"""The ``lygsim`` command. Thin: parses arguments, calls the library, prints, sets the exit code.
+
+Exit codes: 0 success, 1 a run failed for a reason that is not the input's fault,
+2 bad input (scenario, argument, file), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from lygsim import __version__
+from lygsim.errors import LygsimError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario field, e.g. --set terminals.container.berths.psa.count=6 "
+        "(value parsed as YAML; repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lygsim`` command."""
+    parser = _Parser(
+        prog="lygsim",
+        description="Discrete-event simulation of Lianyungang Port: ships, channel, berths, "
+        "yards, the Lianshen Express and the Shanghai data corridor, driven by scenario YAML.",
+        epilog="Exit codes: 0 ok, 1 run failed, 2 bad input. See README.md for a quickstart.",
+    )
+    parser.add_argument("--version", action="version", version=f"lygsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "validate",
+        help="check scenario files",
+        description="Check scenario files: one OK line per valid file, one line per problem "
+        "otherwise (exit code 2).",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    _add_set(p)
+
+    p = sub.add_parser(
+        "show",
+        help="print a resolved scenario as YAML",
+        description="Print the scenario after extends and --set, with every default filled in.",
+    )
+    p.add_argument("file", metavar="FILE", help="scenario YAML file")
+    _add_set(p)
+
+    p = sub.add_parser(
+        "schema",
+        help="print the scenario JSON Schema (or the Markdown reference)",
+        description="Print the JSON Schema of scenario files, for editors that check and "
+        "complete YAML; --markdown prints docs/scenario-reference.md instead.",
+    )
+    p.add_argument("--markdown", action="store_true", help="print the Markdown reference page")
+
+    p = sub.add_parser(
+        "run",
+        help="simulate a scenario and write results",
+        description="Simulate a scenario and write summary.csv, replications.csv, "
+        "visits.parquet, scenario.yaml and manifest.json to the output folder, then print "
+        "the main KPIs per terminal.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument("--reps", type=int, default=1, help="replications (default 1)")
+    p.add_argument("--days", type=float, default=None, help="override the horizon in days")
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default results/<scenario name>/)"
+    )
+    _add_set(p)
+    return parser
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from lygsim.errors import ScenarioError
+    from lygsim.loader import load_scenario
+
+    status = 0
+    for f in args.files:
+        try:
+            sc = load_scenario(f, args.overrides)
+        except ScenarioError as exc:
+            for line in exc.lines():
+                print(line)
+            status = 2
+        else:
+            print(f"{f}: OK ({sc.scenario.name})")
+    return status
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from lygsim.loader import load_scenario, to_yaml
+
+    sys.stdout.write(to_yaml(load_scenario(args.file, args.overrides)))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from lygsim.schema_doc import json_schema_text, reference_markdown
+
+    sys.stdout.write(reference_markdown() if args.markdown else json_schema_text())
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from lygsim.runner import run_command
+
+    return run_command(args, argv=sys.argv)
+
+
+_COMMANDS = {
+    "validate": _cmd_validate,
+    "show": _cmd_show,
+    "schema": _cmd_schema,
+    "run": _cmd_run,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lygsim`` command and return its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return _COMMANDS[args.command](args)
+    except LygsimError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("lygsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
