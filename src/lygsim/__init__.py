@@ -19,7 +19,7 @@ __all__ = ["__version__", "load_scenario", "simulate", "LygsimError", "ScenarioE
 
 _LAZY = {
     "load_scenario": ("lygsim.loader", "load_scenario"),
-    "simulate": ("lygsim.model.port", "simulate"),
+    "simulate": ("lygsim.simulation", "simulate"),
     "LygsimError": ("lygsim.errors", "LygsimError"),
     "ScenarioError": ("lygsim.errors", "ScenarioError"),
 }
@@ -27,7 +27,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from lygsim.errors import LygsimError, ScenarioError
     from lygsim.loader import load_scenario
-    from lygsim.model.port import simulate
+    from lygsim.simulation import simulate
 
 
 def __getattr__(name: str) -> Any:

@@ -59,7 +59,28 @@ def read_yaml(path: Path) -> dict[str, Any]:
     bad = [k for k in data if not isinstance(k, str)]
     if bad:
         raise ScenarioError([Problem(src, str(bad[0]), "keys must be strings")])
+    loop = _self_reference(data, (), ())
+    if loop is not None:
+        raise ScenarioError(
+            [Problem(src, loop, "a YAML alias refers to itself (recursive anchor); not allowed")]
+        )
     return data
+
+
+def _self_reference(node: Any, loc: tuple[Any, ...], parents: tuple[int, ...]) -> str | None:
+    """The dotted path of the first node that contains itself (a recursive YAML alias)."""
+    if not isinstance(node, dict | list):
+        return None
+    if id(node) in parents:
+        return _dotted(loc) or "(top level)"
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for k, v in items:
+        found = _self_reference(
+            v, (*loc, k if isinstance(k, int | str) else str(k)), (*parents, id(node))
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
@@ -136,7 +157,8 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str], source: str)
             parts = _parse_path(key)
             value = yaml.safe_load(text) if text.strip() else None
         except (ValueError, yaml.YAMLError) as exc:
-            problems.append(Problem(source, where, f"cannot parse: {exc}"))
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            problems.append(Problem(source, where, f"cannot parse: {reason}"))
             continue
         node: Any = out
         for i, part in enumerate(parts[:-1]):
@@ -149,11 +171,10 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str], source: str)
             else:
                 if not isinstance(node, dict) or part not in node:
                     known = sorted(node) if isinstance(node, dict) else []
-                    problems.append(
-                        Problem(
-                            source, where, f"unknown path {so_far}" + _suggest(str(part), known)
-                        )
-                    )
+                    msg = f"unknown path {so_far}" + _suggest(str(part), known, "keys present")
+                    if "did you mean" not in msg:
+                        msg += "; to add a section that is not in the file, set it whole"
+                    problems.append(Problem(source, where, msg))
                     break
                 node = node[part]
         else:
@@ -179,12 +200,12 @@ def _dotted(parts: Iterable[str | int]) -> str:
     return s
 
 
-def _suggest(word: str, known: list[str]) -> str:
+def _suggest(word: str, known: list[str], label: str = "allowed") -> str:
     if not known:
         return ""
     close = difflib.get_close_matches(word, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f" (allowed: {', '.join(known)}){hint}"
+    return f" ({label}: {', '.join(known)}){hint}"
 
 
 def _allowed_keys(model: type[BaseModel] | None) -> list[str]:
@@ -252,8 +273,12 @@ def _problems_from(exc: ValidationError, source: str) -> list[Problem]:
             for path, message in cause.problems:
                 problems.append(Problem(source, f"{prefix}.{path}" if prefix else path, message))
             continue
-        path = _loc_path(loc)
         kind = err["type"]
+        if loc[-1:] == ("[key]",):  # pydantic's step for a mapping key; the key is before it
+            loc = (*loc[:-2], str(loc[-2]))
+        elif kind == "invalid_key":
+            loc = (*loc[:-1], str(loc[-1]))
+        path = _loc_path(loc)
         if kind == "extra_forbidden":
             owner = _model_at(loc)
             word = str(loc[-1])
@@ -268,6 +293,10 @@ def _problems_from(exc: ValidationError, source: str) -> list[Problem]:
             msg = f"missing the tag field ({ctx.get('discriminator', '')})"
         elif kind in {"finite_number"}:
             msg = "must be a finite number (not NaN or infinity)"
+        elif kind == "string_pattern_mismatch":
+            msg = "must be a name: a letter, then letters, digits, '_' or '-'"
+        elif kind == "invalid_key" or (kind == "string_type" and err["loc"][-1] == "[key]"):
+            msg = f"keys must be strings (got {_kind(err.get('input'))})"
         else:
             msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
             if "input" in err and kind.endswith("_type"):

@@ -46,16 +46,26 @@ UNITS = {
 
 
 class Model(BaseModel):
-    """Base of every scenario model: frozen, unknown keys rejected."""
+    """Base of every scenario model: frozen, unknown keys rejected, defaults validated."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    # validate_default: defaults such as ``{"dist": "constant", "value": 1.0}`` must become
+    # distributions, or the validators below would see plain dicts.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, validate_default=True
+    )
 
 
 def _nonneg(name: str, d: object) -> None:
     if d is not None and getattr(d, "minimum", 0.0) < 0:
-        raise ValueError(
-            f"{name}: this distribution can take negative values; durations, sizes "
-            "and rates must be >= 0 (use gamma, lognormal, erlang, ... instead)"
+        # a CrossFieldError so that the reported path ends in the field's own name
+        raise CrossFieldError(
+            [
+                (
+                    name,
+                    "this distribution can take negative values; durations, sizes "
+                    "and rates must be >= 0 (use gamma, lognormal, erlang, ... instead)",
+                )
+            ]
         )
 
 
@@ -81,9 +91,14 @@ class Metadata(Model):
     @model_validator(mode="after")
     def _warmup_shorter(self) -> Metadata:
         if self.warmup_days >= self.horizon_days:
-            raise ValueError(
-                f"warmup_days ({self.warmup_days:g}) must be shorter than horizon_days "
-                f"({self.horizon_days:g})"
+            raise CrossFieldError(
+                [
+                    (
+                        "warmup_days",
+                        f"warmup_days ({self.warmup_days:g}) must be shorter than "
+                        f"horizon_days ({self.horizon_days:g})",
+                    )
+                ]
             )
         return self
 
@@ -189,9 +204,9 @@ class BerthGroup(Model):
         for name in ("rate", "efficiency", "berthing_h", "unberthing_h"):
             _nonneg(name, getattr(self, name))
         if self.rate.mean <= 0:
-            raise ValueError("rate must have a positive mean")
+            raise CrossFieldError([("rate", "rate must have a positive mean")])
         if self.efficiency.mean <= 0 or self.efficiency.minimum > 1:
-            raise ValueError("efficiency must lie in (0, 1]")
+            raise CrossFieldError([("efficiency", "efficiency must lie in (0, 1]")])
         return self
 
     def fits(self, ship: ShipClass) -> bool:
@@ -474,8 +489,8 @@ class Scenario(Model):
                         where,
                         (
                             f"ship (dwt {sc.dwt_t:g} t, loa {sc.loa_m:g} m, "
-                            f"draft {sc.draft_m:g} m) fits no berth of terminal '{sc.terminal}'; raise a berth group's max_dwt_t, "
-                            "max_loa_m or max_draft_m, or change the ship"
+                            f"draft {sc.draft_m:g} m) fits no berth of terminal "
+                            f"'{sc.terminal}'; raise a berth group's max_dwt_t, max_loa_m or max_draft_m, or change the ship"
                         ),
                     )
                 )
@@ -488,7 +503,8 @@ class Scenario(Model):
                             f"{where}.draft_m",
                             (
                                 f"draft {sc.draft_m:g} m + ukc {n.ukc_m:g} m exceeds the "
-                                f"channel depth at high water ({reach:g} m): this ship can never enter"
+                                f"channel depth at high water ({reach:g} m): "
+                                "this ship can never enter"
                             ),
                         )
                     )

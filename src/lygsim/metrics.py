@@ -1,0 +1,244 @@
+"""KPIs of one replication, from its records, with the warm-up removed. Pure numpy/pandas.
+
+Per-ship figures (waits, service, turnaround) count the ships that arrived inside the
+observation window; throughput and calls count the calls whose handling ended inside it;
+occupancy, queue length and yard use are time-weighted over the window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lygsim.records import Records
+from lygsim.scenario import Cargo, Scenario
+
+KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
+
+
+def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
+    """The visits table: one row per call, waits split by cause, hours from the start."""
+    c = rec.visit_columns()
+    classes = np.asarray(rec.class_names, dtype=object)
+    terminals = np.asarray(rec.terminal_names, dtype=object)
+    berth_ids = np.asarray((*rec.berth_ids, ""), dtype=object)  # index -1 -> ""
+    units = np.asarray([scenario.terminals[t].unit for t in rec.terminal_names], dtype=object)
+    cargo = np.asarray(
+        [scenario.terminals[t].cargo.value for t in rec.terminal_names], dtype=object
+    )
+    ti = c["terminal"]
+    df = pd.DataFrame(
+        {
+            "ship_id": c["ship_id"],
+            "ship_class": pd.Categorical(classes[c["ship_class"]], categories=rec.class_names),
+            "cargo": cargo[ti] if len(ti) else np.empty(0, dtype=object),
+            "terminal": pd.Categorical(terminals[ti], categories=rec.terminal_names),
+            "berth_id": berth_ids[c["berth"]] if len(ti) else np.empty(0, dtype=object),
+            "scheduled": c["scheduled"],
+            "arrived_h": c["arrived_h"],
+            "assigned_h": c["assigned_h"],
+            "entered_h": c["entered_h"],
+            "berthed_h": c["berthed_h"],
+            "handling_start_h": c["handling_start_h"],
+            "handling_end_h": c["handling_end_h"],
+            "departed_h": c["departed_h"],
+            "call_size": c["call_size"],
+            "unit": units[ti] if len(ti) else np.empty(0, dtype=object),
+            "yard_in": c["yard_in"],
+            "wait_berth_h": c["assigned_h"] - c["arrived_h"],
+            "wait_tide_h": c["wait_tide_h"],
+            "wait_weather_h": c["wait_weather_h"],
+            "wait_yard_h": c["wait_yard_h"],
+            "wait_outage_h": c["wait_outage_h"],
+        }
+    )
+    return df
+
+
+def _step_mean(
+    times: np.ndarray, deltas: np.ndarray, t0: float, t1: float, start_level: float = 0.0
+) -> float:
+    """Time-weighted mean over [t0, t1] of a level that jumps by ``deltas`` at ``times``."""
+    if t1 <= t0:
+        return float("nan")
+    order = np.argsort(times, kind="stable")
+    t = times[order]
+    level = start_level + np.cumsum(deltas[order])
+    return _level_mean(t, level, t0, t1, start_level)
+
+
+def _level_mean(
+    t: np.ndarray, level: np.ndarray, t0: float, t1: float, start_level: float = 0.0
+) -> float:
+    """Time-weighted mean over [t0, t1] of a level that becomes ``level[i]`` at ``t[i]``."""
+    # level in force at each breakpoint of [t0, t1]
+    edges = np.concatenate([[t0], np.clip(t, t0, t1), [t1]])
+    values = np.concatenate([[start_level], level])
+    # the value holding from edges[i] to edges[i+1] is values[i]
+    return float(np.sum(np.diff(edges) * values) / (t1 - t0))
+
+
+def level_series(rec: Records) -> pd.DataFrame:
+    """Level histories (changes only): queue and busy berths per terminal, yards, outages.
+
+    Columns: ``time_h, series, terminal, value``. Queue = ships waiting to enter (for a
+    berth, the tide or the weather); berths_busy = berths assigned to a ship.
+    """
+    c = rec.visit_columns()
+    end = rec.end_h
+    frames = []
+    for ti, tname in enumerate(rec.terminal_names):
+        m = c["terminal"] == ti
+        arrived = c["arrived_h"][m]
+        entered = c["entered_h"][m]
+        assigned = c["assigned_h"][m]
+        departed = c["departed_h"][m]
+        for series, ups, downs in (
+            ("queue", arrived, entered[~np.isnan(entered)]),
+            ("berths_busy", assigned[~np.isnan(assigned)], departed[~np.isnan(departed)]),
+        ):
+            t = np.concatenate([[0.0], ups, downs])
+            d = np.concatenate([[0.0], np.ones(len(ups)), -np.ones(len(downs))])
+            order = np.lexsort((-d, t))  # at equal times, apply +1 before -1
+            t, d = t[order], d[order]
+            value = np.cumsum(d)
+            keep = np.concatenate([t[1:] != t[:-1], [True]])  # last value at each time
+            frames.append(
+                pd.DataFrame(
+                    {"time_h": t[keep], "series": series, "terminal": tname, "value": value[keep]}
+                )
+            )
+    lv = rec.level_columns()
+    if len(lv["time_h"]):
+        names = np.asarray(rec.terminal_names, dtype=object)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "time_h": lv["time_h"],
+                    "series": lv["series"],
+                    "terminal": names[lv["key"]],
+                    "value": lv["value"],
+                }
+            )
+        )
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["time_h", "series", "terminal", "value"])
+    )
+    out = out[out["time_h"] <= end]
+    return out.sort_values(["series", "terminal", "time_h"], kind="stable").reset_index(drop=True)
+
+
+def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
+    """The KPI table (``terminal, metric, unit, value``) of one replication."""
+    t0 = scenario.scenario.warmup_days * 24.0
+    t1 = rec.end_h
+    span = t1 - t0
+    c = rec.visit_columns()
+    rows: list[tuple[str, str, str, float]] = []
+    conv = scenario.conversion
+    port_t = port_teu = port_veh = 0.0
+    port_calls = 0
+    all_waits = []
+    for ti, tname in enumerate(rec.terminal_names):
+        term = scenario.terminals[tname]
+        unit = term.unit
+        m = c["terminal"] == ti
+        arrived = c["arrived_h"][m]
+        assigned = c["assigned_h"][m]
+        entered = c["entered_h"][m]
+        departed = c["departed_h"][m]
+        hend = c["handling_end_h"][m]
+        size = c["call_size"][m]
+
+        done = (hend >= t0) & (hend <= t1)
+        throughput = float(size[done].sum())
+        calls = int(done.sum())
+        obs = (arrived >= t0) & (arrived < t1)
+        waited = obs & ~np.isnan(entered)
+        wait = entered[waited] - arrived[waited]
+        left = obs & ~np.isnan(departed)
+        service = departed[left] - entered[left]
+        turnaround = departed[left] - arrived[left]
+        n_berths = sum(g.count for g in term.berths.values())
+        a = np.where(np.isnan(assigned), t1, assigned)
+        d = np.where(np.isnan(departed), t1, departed)
+        busy = np.clip(np.minimum(d, t1) - np.maximum(a, t0), 0, None).sum()
+        occupancy = float(busy / (n_berths * span))
+        q_up = arrived
+        q_down = entered[~np.isnan(entered)]
+        queue = _step_mean(
+            np.concatenate([q_up, q_down]),
+            np.concatenate([np.ones(len(q_up)), -np.ones(len(q_down))]),
+            t0,
+            t1,
+        )
+        mean_wait = float(wait.mean()) if len(wait) else float("nan")
+        mean_service = float(service.mean()) if len(service) else float("nan")
+        rows += [
+            (tname, "calls", "calls", float(calls)),
+            (tname, "throughput", unit, throughput),
+            (tname, "berth_occupancy", "fraction", occupancy),
+            (tname, "mean_wait_h", "h", mean_wait),
+            (
+                tname,
+                "p95_wait_h",
+                "h",
+                float(np.percentile(wait, 95)) if len(wait) else float("nan"),
+            ),
+            (tname, "mean_service_h", "h", mean_service),
+            (
+                tname,
+                "wait_service_ratio",
+                "ratio",
+                mean_wait / mean_service if mean_service and mean_service > 0 else float("nan"),
+            ),
+            (tname, "mean_queue_length", "ships", queue),
+            (
+                tname,
+                "mean_turnaround_h",
+                "h",
+                float(turnaround.mean()) if len(turnaround) else float("nan"),
+            ),
+        ]
+        for cause, col in (
+            ("berth", None),
+            ("tide", "wait_tide_h"),
+            ("weather", "wait_weather_h"),
+            ("yard", "wait_yard_h"),
+            ("outage", "wait_outage_h"),
+        ):
+            vals = (assigned - arrived)[waited] if col is None else c[col][m][waited]
+            rows.append(
+                (
+                    tname,
+                    f"mean_wait_{cause}_h",
+                    "h",
+                    float(vals.mean()) if len(vals) else float("nan"),
+                )
+            )
+        if term.yard is not None:
+            lv = rec.level_columns()
+            sel = (lv["series"] == "yard") & (lv["key"] == ti)
+            level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
+            rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))
+        if term.cargo is Cargo.container:
+            port_teu += throughput
+            port_t += throughput * conv.tons_per_teu
+        elif term.cargo is Cargo.roro:
+            port_veh += throughput
+            port_t += throughput * conv.tons_per_vehicle
+        else:
+            port_t += throughput
+        port_calls += calls
+        all_waits.append(wait)
+    waits = np.concatenate(all_waits) if all_waits else np.empty(0)
+    rows += [
+        ("port", "throughput_t", "t", port_t),
+        ("port", "throughput_teu", "TEU", port_teu),
+        ("port", "throughput_vehicles", "vehicles", port_veh),
+        ("port", "calls", "calls", float(port_calls)),
+        ("port", "mean_wait_h", "h", float(waits.mean()) if len(waits) else float("nan")),
+    ]
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)

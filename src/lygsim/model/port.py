@@ -1,0 +1,131 @@
+"""Build the port for one replication and run it.
+
+:func:`run_model` turns a scenario into SimPy processes (arrivals, ships, berth outages),
+runs them to the horizon and returns the :class:`~lygsim.records.Records`.
+"""
+
+from __future__ import annotations
+
+import simpy
+
+from lygsim.dists import sampler
+from lygsim.model.arrivals import arrival_plan
+from lygsim.model.berths import Berth, BerthAllocator, Yard
+from lygsim.model.disruptions import start_outages
+from lygsim.model.nautical import Channel, closure_intervals
+from lygsim.model.ships import ShipContext, arrivals_process
+from lygsim.records import Records
+from lygsim.scenario import Scenario
+from lygsim.streams import Streams
+
+
+def unhonoured_settings(scenario: Scenario) -> list[str]:
+    """Scenario settings the model does not act on yet, one sentence each."""
+    notes = []
+    if scenario.shuttle is not None and scenario.shuttle.enabled:
+        notes.append(
+            "shuttle: the Lianshen Express is not simulated yet; its settings are "
+            "validated but have no effect on this run"
+        )
+    if scenario.corridor is not None and scenario.corridor.enabled:
+        notes.append(
+            "corridor: the Shanghai data corridor is not simulated yet; its settings "
+            "are validated but have no effect on this run"
+        )
+    return notes
+
+
+def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = None) -> Records:
+    """Simulate one replication of ``scenario`` and return what it recorded.
+
+    Args:
+        scenario: The validated scenario.
+        streams: The replication's named random streams.
+        horizon_h: Simulated hours (default: the scenario's horizon).
+    """
+    horizon = scenario.scenario.horizon_days * 24.0 if horizon_h is None else horizon_h
+    env = simpy.Environment()
+    rec = Records(end_h=horizon, notes=unhonoured_settings(scenario))
+    terminal_names = tuple(scenario.terminals)
+    t_index = {t: i for i, t in enumerate(terminal_names)}
+    class_names = tuple(scenario.ship_classes)
+    rec.class_names, rec.terminal_names = class_names, terminal_names
+
+    allocators: list[BerthAllocator] = []
+    berth_ids: list[str] = []
+    berth_terminal: list[int] = []
+    berth_lookup: dict[tuple[str, str], list[Berth]] = {}
+    yards: list[Yard | None] = []
+    import_share: list[float] = []
+    dwell = []
+    for ti, (tname, term) in enumerate(scenario.terminals.items()):
+        berths: list[Berth] = []
+        for gname, group in term.berths.items():
+            rng = streams.rng(f"handling:{tname}:{gname}")
+            group_berths = []
+            for k in range(group.count):
+                samplers = {
+                    key: sampler(getattr(group, key), rng)
+                    for key in ("rate", "efficiency", "berthing_h", "unberthing_h")
+                }
+                b = Berth(f"{tname}.{gname}.{k + 1}", gname, len(berths), group.equipment, samplers)
+                b.global_index = len(berth_ids)
+                berths.append(b)
+                group_berths.append(b)
+                berth_ids.append(b.id)
+                berth_terminal.append(ti)
+            berth_lookup[(tname, gname)] = group_berths
+        fits = {}
+        for ci, cname in enumerate(class_names):
+            sc = scenario.ship_classes[cname]
+            if sc.terminal == tname:
+                fits[ci] = tuple(b.index for b in berths if term.berths[b.group].fits(sc))
+        allocators.append(
+            BerthAllocator(env, berths, fits, priority=term.allocation == "scheduled_first")
+        )
+        if term.yard is not None:
+            y = term.yard
+
+            def log(t: float, level: float, _ti: int = ti) -> None:
+                rec.levels.append((t, "yard", _ti, level))
+
+            yards.append(Yard(env, y.capacity, y.initial, log))
+            import_share.append(y.import_share)
+            dwell.append(sampler(y.dwell_h, streams.rng(f"yard:{tname}")))
+        else:
+            yards.append(None)
+            import_share.append(0.0)
+            dwell.append(None)
+    rec.berth_ids, rec.berth_terminal = tuple(berth_ids), tuple(berth_terminal)
+
+    closures = closure_intervals(scenario, streams.rng("weather"), horizon)
+    rec.closures = closures
+    channel = Channel(scenario.nautical, closures)
+    has_channel = bool(closures) or any(scenario.tide_bound(c) for c in class_names)
+    transit = scenario.nautical.transit_h if scenario.nautical else 0.0
+
+    start_outages(env, scenario, streams, allocators, berth_lookup, t_index, rec)
+
+    plan = arrival_plan(scenario, streams, horizon)
+    ctx = ShipContext(
+        env=env,
+        records=rec.visits,
+        allocators=allocators,
+        class_terminal=tuple(t_index[scenario.ship_classes[c].terminal] for c in class_names),
+        tide_bound=tuple(scenario.tide_bound(c) for c in class_names),
+        channel=channel if has_channel else None,
+        transit_h=transit,
+        yards=yards,
+        import_share=import_share,
+        dwell=dwell,
+    )
+    env.process(arrivals_process(ctx, plan))
+    env.run(until=horizon)
+    for ti, yard in enumerate(yards):
+        if yard is not None:
+            rec.yard_state[ti] = (
+                scenario.terminals[terminal_names[ti]].yard.initial,  # type: ignore[union-attr]
+                yard.level,
+                yard.gone_inland,
+            )
+    return rec

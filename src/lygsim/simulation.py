@@ -1,0 +1,74 @@
+"""One replication as tables: :func:`simulate` returns visits, levels and KPIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lygsim.metrics import compute_kpis, level_series, visits_frame
+from lygsim.model.port import run_model
+from lygsim.records import Records
+from lygsim.scenario import Scenario
+from lygsim.streams import Streams
+
+
+@dataclass
+class RunResult:
+    """What one replication produced.
+
+    Attributes:
+        scenario: The scenario that was run.
+        seed: The experiment's seed.
+        replication: The replication number.
+        visits: One row per ship call (see ``docs/model.md``).
+        levels: Level histories, changes only (``time_h, series, terminal, value``).
+        kpis: KPIs in long format (``terminal, metric, unit, value``), warm-up removed.
+        notes: Warnings about settings the model did not act on.
+        records: The raw records (for tests and advanced use).
+    """
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    visits: pd.DataFrame
+    levels: pd.DataFrame
+    kpis: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    records: Records | None = None
+
+
+def simulate(
+    scenario: Scenario, seed: int = 1, replication: int = 0, days: float | None = None
+) -> RunResult:
+    """Simulate one replication of a scenario.
+
+    Args:
+        scenario: A validated scenario (see :func:`lygsim.load_scenario`).
+        seed: The experiment's seed; with ``replication`` it fixes every random draw.
+        replication: The replication number.
+        days: Simulated days, replacing the scenario's horizon (must exceed the warm-up).
+
+    Returns:
+        The replication's visits, levels and KPIs.
+    """
+    horizon_h = None
+    if days is not None:
+        if days * 24.0 <= scenario.scenario.warmup_days * 24.0:
+            from lygsim.errors import UsageError
+
+            raise UsageError(
+                f"--days {days:g} must exceed the warm-up ({scenario.scenario.warmup_days:g} days)"
+            )
+        horizon_h = days * 24.0
+    rec = run_model(scenario, Streams(seed, replication), horizon_h)
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        replication=replication,
+        visits=visits_frame(rec, scenario),
+        levels=level_series(rec),
+        kpis=compute_kpis(rec, scenario),
+        notes=list(rec.notes),
+        records=rec,
+    )
