@@ -86,13 +86,20 @@ def _self_reference(node: Any, loc: tuple[Any, ...], parents: tuple[int, ...]) -
 def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``child`` into ``base``: mappings merge key by key, anything else is replaced.
 
-    A key set to ``null`` in the child removes it from the result.
+    A key set to ``null`` in the child removes it from the result. A distribution (a
+    mapping with ``dist``) is one value and is replaced whole, as is an arrival stream whose
+    ``kind`` changes, so no parameter of the old law leaks into the new one.
     """
     out = dict(base)
     for key, value in child.items():
         if value is None:
             out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        elif (
+            isinstance(value, Mapping)
+            and isinstance(out.get(key), Mapping)
+            and "dist" not in value
+            and value.get("kind", out[key].get("kind")) == out[key].get("kind")
+        ):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = value

@@ -490,7 +490,8 @@ class Scenario(Model):
                         (
                             f"ship (dwt {sc.dwt_t:g} t, loa {sc.loa_m:g} m, "
                             f"draft {sc.draft_m:g} m) fits no berth of terminal "
-                            f"'{sc.terminal}'; raise a berth group's max_dwt_t, max_loa_m or max_draft_m, or change the ship"
+                            f"'{sc.terminal}'; raise a berth group's max_dwt_t, max_loa_m "
+                            "or max_draft_m, or change the ship"
                         ),
                     )
                 )

@@ -1,0 +1,86 @@
+"""Shared fixtures: a small valid scenario as plain data, and a YAML writer."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+# One container terminal with one berth group, one ship class, one Poisson arrival stream.
+BASE_SCENARIO: dict[str, Any] = {
+    "scenario": {
+        "name": "base",
+        "start_date": "2023-01-01",
+        "horizon_days": 30,
+        "warmup_days": 2,
+    },
+    "ship_classes": {
+        "feeder": {
+            "terminal": "container",
+            "dwt_t": 20000,
+            "loa_m": 180,
+            "draft_m": 10,
+            "call_size": {"dist": "lognormal", "mean": 800, "cv": 0.5},
+        }
+    },
+    "arrivals": {
+        "feeders": {"kind": "poisson", "ship_class": "feeder", "calls_per_year": 500},
+    },
+    "terminals": {
+        "container": {
+            "cargo": "container",
+            "berths": {
+                "g1": {
+                    "count": 2,
+                    "max_dwt_t": 50000,
+                    "max_loa_m": 300,
+                    "max_draft_m": 14,
+                    "equipment": 2,
+                    "rate": {"dist": "gamma", "mean": 25, "cv": 0.3},
+                }
+            },
+        }
+    },
+}
+
+# Optional: an approach channel with a tide (depth 11 m + 3 m at high water, ukc 1 m).
+NAUTICAL: dict[str, Any] = {
+    "channel_depth_m": 11,
+    "ukc_m": 1,
+    "tide": {"high_water_m": 3, "window_h": 4},
+}
+
+
+@pytest.fixture
+def base() -> dict[str, Any]:
+    """A fresh deep copy of the valid base scenario."""
+    return copy.deepcopy(BASE_SCENARIO)
+
+
+@pytest.fixture
+def base_nautical() -> dict[str, Any]:
+    """The base scenario with a tidal channel."""
+    data = copy.deepcopy(BASE_SCENARIO)
+    data["nautical"] = copy.deepcopy(NAUTICAL)
+    return data
+
+
+def dump(path: Path, data: Any) -> Path:
+    """Write ``data`` as YAML to ``path`` (creating folders) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path) -> Callable[..., Path]:
+    """Write data as YAML under ``tmp_path``: ``write_yaml(data, "sub/name.yaml")``."""
+
+    def write(data: Any, name: str = "scenario.yaml") -> Path:
+        return dump(tmp_path / name, data)
+
+    return write
