@@ -75,12 +75,9 @@ def main() -> None:
     t_bare, w_bare = best_of(bare_simpy, args.ships, args.repeat)
     t_lyg, w_lyg = best_of(lygsim_run, args.ships, args.repeat)
     print(f"M/M/4 rho=0.8, {args.ships:,} ships, best of {args.repeat}")
-    print(
-        f"bare SimPy : {t_bare:7.2f} s  ({args.ships / t_bare:,.0f} ships/s, mean wait {w_bare:.2f} h)"
-    )
-    print(
-        f"lygsim     : {t_lyg:7.2f} s  ({args.ships / t_lyg:,.0f} ships/s, mean wait {w_lyg:.2f} h)"
-    )
+    for label, t, w in (("bare SimPy", t_bare, w_bare), ("lygsim", t_lyg, w_lyg)):
+        rate = args.ships / t
+        print(f"{label:<11}: {t:7.2f} s  ({rate:,.0f} ships/s, mean wait {w:.2f} h)")
     ratio = t_lyg / t_bare
     print(f"ratio lygsim / bare SimPy: {ratio:.2f} (target <= 1.5; Erlang C wait 7.455 h)")
 

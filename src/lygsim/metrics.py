@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lygsim.records import Records
+from lygsim.records import LEVEL_SERIES, Records
 from lygsim.scenario import Cargo, Scenario
 
 KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
@@ -19,21 +19,23 @@ KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
 def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
     """The visits table: one row per call, waits split by cause, hours from the start."""
     c = rec.visit_columns()
-    classes = np.asarray(rec.class_names, dtype=object)
-    terminals = np.asarray(rec.terminal_names, dtype=object)
-    berth_ids = np.asarray((*rec.berth_ids, ""), dtype=object)  # index -1 -> ""
-    units = np.asarray([scenario.terminals[t].unit for t in rec.terminal_names], dtype=object)
-    cargo = np.asarray(
-        [scenario.terminals[t].cargo.value for t in rec.terminal_names], dtype=object
-    )
     ti = c["terminal"]
-    df = pd.DataFrame(
+    terms = [scenario.terminals[t] for t in rec.terminal_names]
+    cargo_names = sorted({t.cargo.value for t in terms})
+    unit_names = sorted({t.unit for t in terms})
+    cargo_code = np.asarray([cargo_names.index(t.cargo.value) for t in terms], dtype=np.int64)
+    unit_code = np.asarray([unit_names.index(t.unit) for t in terms], dtype=np.int64)
+
+    def cat(codes: np.ndarray, names: list[str] | tuple[str, ...]) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=list(names))
+
+    return pd.DataFrame(
         {
             "ship_id": c["ship_id"],
-            "ship_class": pd.Categorical(classes[c["ship_class"]], categories=rec.class_names),
-            "cargo": cargo[ti] if len(ti) else np.empty(0, dtype=object),
-            "terminal": pd.Categorical(terminals[ti], categories=rec.terminal_names),
-            "berth_id": berth_ids[c["berth"]] if len(ti) else np.empty(0, dtype=object),
+            "ship_class": cat(c["ship_class"], rec.class_names),
+            "cargo": cat(cargo_code[ti], cargo_names),
+            "terminal": cat(ti, rec.terminal_names),
+            "berth_id": cat(c["berth"], rec.berth_ids),  # -1 (no berth yet) becomes NaN
             "scheduled": c["scheduled"],
             "arrived_h": c["arrived_h"],
             "assigned_h": c["assigned_h"],
@@ -43,7 +45,7 @@ def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
             "handling_end_h": c["handling_end_h"],
             "departed_h": c["departed_h"],
             "call_size": c["call_size"],
-            "unit": units[ti] if len(ti) else np.empty(0, dtype=object),
+            "unit": cat(unit_code[ti], unit_names),
             "yard_in": c["yard_in"],
             "wait_berth_h": c["assigned_h"] - c["arrived_h"],
             "wait_tide_h": c["wait_tide_h"],
@@ -52,7 +54,6 @@ def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
             "wait_outage_h": c["wait_outage_h"],
         }
     )
-    return df
 
 
 def _step_mean(
@@ -78,56 +79,62 @@ def _level_mean(
     return float(np.sum(np.diff(edges) * values) / (t1 - t0))
 
 
+SERIES = ("queue", "berths_busy", "yard", "berths_down")
+
+
+def _changes(ups: np.ndarray, downs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times and values of a count that rises at ``ups`` and falls at ``downs`` (from 0)."""
+    t = np.concatenate([[0.0], ups, downs])
+    d = np.concatenate([[0.0], np.ones(len(ups)), -np.ones(len(downs))])
+    order = np.lexsort((-d, t))  # at equal times, rises before falls
+    t, value = t[order], np.cumsum(d[order])
+    keep = np.append(t[1:] != t[:-1], True)  # the value after the last change at a time
+    return t[keep], value[keep]
+
+
 def level_series(rec: Records) -> pd.DataFrame:
     """Level histories (changes only): queue and busy berths per terminal, yards, outages.
 
-    Columns: ``time_h, series, terminal, value``. Queue = ships waiting to enter (for a
-    berth, the tide or the weather); berths_busy = berths assigned to a ship.
+    Columns: ``time_h, series, terminal, value`` (series and terminal categorical). Queue =
+    ships waiting to enter (for a berth, the tide or the weather); berths_busy = berths
+    assigned to a ship.
     """
     c = rec.visit_columns()
-    end = rec.end_h
-    frames = []
-    for ti, tname in enumerate(rec.terminal_names):
+    parts_t, parts_s, parts_k, parts_v = [], [], [], []
+    for ti in range(len(rec.terminal_names)):
         m = c["terminal"] == ti
-        arrived = c["arrived_h"][m]
-        entered = c["entered_h"][m]
-        assigned = c["assigned_h"][m]
-        departed = c["departed_h"][m]
-        for series, ups, downs in (
-            ("queue", arrived, entered[~np.isnan(entered)]),
-            ("berths_busy", assigned[~np.isnan(assigned)], departed[~np.isnan(departed)]),
+        entered, assigned, departed = c["entered_h"][m], c["assigned_h"][m], c["departed_h"][m]
+        for code, ups, downs in (
+            (0, c["arrived_h"][m], entered[~np.isnan(entered)]),
+            (1, assigned[~np.isnan(assigned)], departed[~np.isnan(departed)]),
         ):
-            t = np.concatenate([[0.0], ups, downs])
-            d = np.concatenate([[0.0], np.ones(len(ups)), -np.ones(len(downs))])
-            order = np.lexsort((-d, t))  # at equal times, apply +1 before -1
-            t, d = t[order], d[order]
-            value = np.cumsum(d)
-            keep = np.concatenate([t[1:] != t[:-1], [True]])  # last value at each time
-            frames.append(
-                pd.DataFrame(
-                    {"time_h": t[keep], "series": series, "terminal": tname, "value": value[keep]}
-                )
-            )
+            t, v = _changes(ups, downs)
+            parts_t.append(t)
+            parts_v.append(v)
+            parts_s.append(np.full(len(t), code, dtype=np.int8))
+            parts_k.append(np.full(len(t), ti, dtype=np.int64))
     lv = rec.level_columns()
     if len(lv["time_h"]):
-        names = np.asarray(rec.terminal_names, dtype=object)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "time_h": lv["time_h"],
-                    "series": lv["series"],
-                    "terminal": names[lv["key"]],
-                    "value": lv["value"],
-                }
-            )
-        )
-    out = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["time_h", "series", "terminal", "value"])
+        parts_t.append(lv["time_h"])
+        parts_v.append(lv["value"])
+        offset = SERIES.index(LEVEL_SERIES[0])  # recorded series follow the derived ones
+        parts_s.append((lv["series_code"] + offset).astype(np.int8))
+        parts_k.append(lv["key"])
+    t = np.concatenate(parts_t) if parts_t else np.empty(0)
+    s = np.concatenate(parts_s) if parts_s else np.empty(0, dtype=np.int8)
+    k = np.concatenate(parts_k) if parts_k else np.empty(0, dtype=np.int64)
+    v = np.concatenate(parts_v) if parts_v else np.empty(0)
+    keep = t <= rec.end_h
+    t, s, k, v = t[keep], s[keep], k[keep], v[keep]
+    order = np.lexsort((t, k, s))
+    return pd.DataFrame(
+        {
+            "time_h": t[order],
+            "series": pd.Categorical.from_codes(s[order].astype(np.int64), categories=SERIES),
+            "terminal": pd.Categorical.from_codes(k[order], categories=list(rec.terminal_names)),
+            "value": v[order],
+        }
     )
-    out = out[out["time_h"] <= end]
-    return out.sort_values(["series", "terminal", "time_h"], kind="stable").reset_index(drop=True)
 
 
 def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
@@ -141,6 +148,7 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     port_t = port_teu = port_veh = 0.0
     port_calls = 0
     all_waits = []
+    lv = rec.level_columns()
     for ti, tname in enumerate(rec.terminal_names):
         term = scenario.terminals[tname]
         unit = term.unit
@@ -219,7 +227,6 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
                 )
             )
         if term.yard is not None:
-            lv = rec.level_columns()
             sel = (lv["series"] == "yard") & (lv["key"] == ti)
             level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
             rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -17,25 +18,34 @@ from lygsim.streams import Streams
 class RunResult:
     """What one replication produced.
 
+    ``visits`` and ``levels`` are built from the records the first time they are read,
+    so a caller that needs only the KPIs never pays for the tables.
+
     Attributes:
         scenario: The scenario that was run.
         seed: The experiment's seed.
         replication: The replication number.
-        visits: One row per ship call (see ``docs/model.md``).
-        levels: Level histories, changes only (``time_h, series, terminal, value``).
+        records: The raw records.
         kpis: KPIs in long format (``terminal, metric, unit, value``), warm-up removed.
         notes: Warnings about settings the model did not act on.
-        records: The raw records (for tests and advanced use).
     """
 
     scenario: Scenario
     seed: int
     replication: int
-    visits: pd.DataFrame
-    levels: pd.DataFrame
+    records: Records
     kpis: pd.DataFrame
     notes: list[str] = field(default_factory=list)
-    records: Records | None = None
+
+    @cached_property
+    def visits(self) -> pd.DataFrame:
+        """One row per ship call, waits split by cause (see ``docs/model.md``)."""
+        return visits_frame(self.records, self.scenario)
+
+    @cached_property
+    def levels(self) -> pd.DataFrame:
+        """Level histories, changes only: ``time_h, series, terminal, value``."""
+        return level_series(self.records)
 
 
 def simulate(
@@ -66,9 +76,7 @@ def simulate(
         scenario=scenario,
         seed=seed,
         replication=replication,
-        visits=visits_frame(rec, scenario),
-        levels=level_series(rec),
+        records=rec,
         kpis=compute_kpis(rec, scenario),
         notes=list(rec.notes),
-        records=rec,
     )

@@ -9,7 +9,9 @@ liner calls ahead of the rest. A berth that is down (an outage) takes no new shi
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -140,11 +142,16 @@ class BerthAllocator:
 class Yard:
     """A stock area with a capacity; discharging ships wait (FIFO) while it is full.
 
+    Cargo leaves inland after its dwell time. Departures are kept in a heap and applied
+    lazily, when the yard is next touched, rather than as one SimPy event per call; a
+    wake-up event is scheduled only while a ship is waiting for space.
+
     Args:
         env: The SimPy environment.
         capacity: Capacity in the terminal's unit.
-        initial: Stock at time 0.
-        log: Called with ``(time_h, level)`` at every change.
+        initial: Stock at time 0; it leaves as one lot after a drawn dwell.
+        dwell: Draws the dwell time (h) of each discharged part.
+        log: Called with ``(time_h, level)`` at every change, in time order.
     """
 
     def __init__(
@@ -152,32 +159,59 @@ class Yard:
         env: simpy.Environment,
         capacity: float,
         initial: float,
+        dwell: Callable[[], float],
         log: Callable[[float, float], Any],
     ):
         self.env = env
         self.capacity = capacity
         self.level = initial
+        self.dwell = dwell
         self.log = log
-        self.waiting: list[tuple[float, simpy.Event]] = []
+        self.due: list[tuple[float, int, float]] = []
+        self.waiting: deque[tuple[float, simpy.Event]] = deque()
         self.gone_inland = 0.0
+        self._seq = itertools.count()
+        self._wake: simpy.Event | None = None
         log(0.0, initial)
+        if initial > 0:
+            heapq.heappush(self.due, (self.dwell(), next(self._seq), initial))
+
+    def settle(self, t: float) -> None:
+        """Apply every departure due at or before ``t``."""
+        due = self.due
+        while due and due[0][0] <= t:
+            when, _, amount = heapq.heappop(due)
+            self.level -= amount
+            self.gone_inland += amount
+            self.log(when, self.level)
+
+    def _admit(self, amount: float) -> None:
+        now = self.env.now
+        self.level += amount
+        self.log(now, self.level)
+        heapq.heappush(self.due, (now + self.dwell(), next(self._seq), amount))
 
     def put(self, amount: float) -> simpy.Event | None:
-        """Add ``amount`` (at most the capacity): None if it fits now, else an event."""
+        """Discharge ``amount`` (at most the capacity): None if done now, else an event."""
+        self.settle(self.env.now)
         if not self.waiting and self.level + amount <= self.capacity + 1e-9:
-            self.level += amount
-            self.log(self.env.now, self.level)
+            self._admit(amount)
             return None
         event = self.env.event()
         self.waiting.append((amount, event))
+        self._arm()
         return event
 
-    def take(self, amount: float) -> None:
-        """Remove ``amount`` (it went inland) and let waiting ships discharge."""
-        self.level -= amount
-        self.gone_inland += amount
+    def _arm(self) -> None:
+        if self.waiting and self._wake is None and self.due:
+            self._wake = self.env.timeout(max(self.due[0][0] - self.env.now, 0.0))
+            self._wake.callbacks.append(self._on_wake)
+
+    def _on_wake(self, _event: simpy.Event) -> None:
+        self._wake = None
+        self.settle(self.env.now)
         while self.waiting and self.level + self.waiting[0][0] <= self.capacity + 1e-9:
-            amount_in, event = self.waiting.pop(0)
-            self.level += amount_in
+            amount, event = self.waiting.popleft()
+            self._admit(amount)
             event.succeed()
-        self.log(self.env.now, self.level)
+        self._arm()

@@ -13,7 +13,7 @@ import simpy
 
 from lygsim.dists import sampler
 from lygsim.model.berths import Berth, BerthAllocator
-from lygsim.records import Records
+from lygsim.records import LEVEL_SERIES, Records
 from lygsim.scenario import Scenario
 from lygsim.streams import Streams
 
@@ -75,7 +75,7 @@ def start_outages(
                 n = sum(1 for b in allocators[_ti].berths if b.down)
                 if down_count.get(_ti) != n:
                     down_count[_ti] = n
-                    rec.levels.append((env.now, "berths_down", _ti, float(n)))
+                    rec.log_level(env.now, LEVEL_SERIES.index("berths_down"), _ti, float(n))
 
             for w in out.planned:
                 env.process(

@@ -6,6 +6,7 @@ runs them to the horizon and returns the :class:`~lygsim.records.Records`.
 
 from __future__ import annotations
 
+import numpy as np
 import simpy
 
 from lygsim.dists import sampler
@@ -14,7 +15,7 @@ from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
 from lygsim.model.ships import ShipContext, arrivals_process
-from lygsim.records import Records
+from lygsim.records import LEVEL_SERIES, Records, VisitColumns
 from lygsim.scenario import Scenario
 from lygsim.streams import Streams
 
@@ -57,7 +58,7 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     berth_lookup: dict[tuple[str, str], list[Berth]] = {}
     yards: list[Yard | None] = []
     import_share: list[float] = []
-    dwell = []
+    yard_code = LEVEL_SERIES.index("yard")
     for ti, (tname, term) in enumerate(scenario.terminals.items()):
         berths: list[Berth] = []
         for gname, group in term.berths.items():
@@ -87,15 +88,14 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
             y = term.yard
 
             def log(t: float, level: float, _ti: int = ti) -> None:
-                rec.levels.append((t, "yard", _ti, level))
+                rec.log_level(t, yard_code, _ti, level)
 
-            yards.append(Yard(env, y.capacity, y.initial, log))
+            dwell = sampler(y.dwell_h, streams.rng(f"yard:{tname}"))
+            yards.append(Yard(env, y.capacity, y.initial, dwell, log))
             import_share.append(y.import_share)
-            dwell.append(sampler(y.dwell_h, streams.rng(f"yard:{tname}")))
         else:
             yards.append(None)
             import_share.append(0.0)
-            dwell.append(None)
     rec.berth_ids, rec.berth_terminal = tuple(berth_ids), tuple(berth_terminal)
 
     closures = closure_intervals(scenario, streams.rng("weather"), horizon)
@@ -107,9 +107,21 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     start_outages(env, scenario, streams, allocators, berth_lookup, t_index, rec)
 
     plan = arrival_plan(scenario, streams, horizon)
+    rec.plan = {
+        "arrived_h": plan.time_h,
+        "ship_class": plan.ship_class,
+        "terminal": np.asarray(
+            [t_index[scenario.ship_classes[c].terminal] for c in class_names], dtype=np.int64
+        )[plan.ship_class]
+        if len(plan)
+        else np.empty(0, dtype=np.int64),
+        "call_size": plan.call_size,
+        "scheduled": plan.scheduled,
+    }
+    rec.cols = VisitColumns(len(plan))
     ctx = ShipContext(
         env=env,
-        records=rec.visits,
+        cols=rec.cols,
         allocators=allocators,
         class_terminal=tuple(t_index[scenario.ship_classes[c].terminal] for c in class_names),
         tide_bound=tuple(scenario.tide_bound(c) for c in class_names),
@@ -117,12 +129,13 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
         transit_h=transit,
         yards=yards,
         import_share=import_share,
-        dwell=dwell,
     )
     env.process(arrivals_process(ctx, plan))
     env.run(until=horizon)
+    rec.n_arrived = ctx.n_arrived
     for ti, yard in enumerate(yards):
         if yard is not None:
+            yard.settle(horizon)
             rec.yard_state[ti] = (
                 scenario.terminals[terminal_names[ti]].yard.initial,  # type: ignore[union-attr]
                 yard.level,

@@ -4,6 +4,11 @@ A visit: arrive at the anchorage, wait for a berth, wait for the channel (tide, 
 transit and berth, wait for yard space, handle (stopping while the berth is out of
 service), wait at the berth for the channel, unberth and leave. The berth is held from the
 moment it is assigned until the ship has left it.
+
+The channel's closures and tide windows are known in advance, so stretches of a visit
+that nothing can interrupt (berthing, handling at a berth that cannot fail, unberthing and
+the wait to leave) are one timeout; their times are written when they are known and the
+ones beyond the horizon are blanked when the records are read.
 """
 
 from __future__ import annotations
@@ -17,21 +22,7 @@ import simpy
 from lygsim.model.arrivals import ArrivalPlan
 from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.nautical import Channel
-from lygsim.records import (
-    ASSIGNED,
-    BERTH,
-    BERTHED,
-    DEPARTED,
-    ENTERED,
-    HEND,
-    HSTART,
-    WAIT_OUTAGE,
-    WAIT_TIDE,
-    WAIT_WEATHER,
-    WAIT_YARD,
-    YARD_IN,
-    new_visit,
-)
+from lygsim.records import VisitColumns
 
 
 @dataclass
@@ -39,7 +30,7 @@ class ShipContext:
     """What a ship process needs to know about the port."""
 
     env: simpy.Environment
-    records: list[list[Any]]
+    cols: VisitColumns
     allocators: list[BerthAllocator]
     class_terminal: tuple[int, ...]
     tide_bound: tuple[bool, ...]
@@ -47,7 +38,7 @@ class ShipContext:
     transit_h: float
     yards: list[Yard | None]
     import_share: list[float]
-    dwell: list[Callable[[], float] | None]
+    n_arrived: int = 0
 
 
 def arrivals_process(ctx: ShipContext, plan: ArrivalPlan) -> Generator[simpy.Event, Any, None]:
@@ -55,95 +46,108 @@ def arrivals_process(ctx: ShipContext, plan: ArrivalPlan) -> Generator[simpy.Eve
     env = ctx.env
     timeout = env.timeout
     process = env.process
-    records = ctx.records
     terminal_of = ctx.class_terminal
+    arrived = plan.time_h
     now = 0.0
-    for i, (t, cls, size, sched) in enumerate(
-        zip(
-            plan.time_h.tolist(),
-            plan.ship_class.tolist(),
-            plan.call_size.tolist(),
-            plan.scheduled.tolist(),
+    # walk the plan in blocks: Python floats for speed without a list of every arrival
+    block = 4096
+    for first in range(0, len(plan), block):
+        rows = zip(
+            plan.time_h[first : first + block].tolist(),
+            plan.ship_class[first : first + block].tolist(),
+            plan.call_size[first : first + block].tolist(),
+            plan.scheduled[first : first + block].tolist(),
             strict=True,
         )
-    ):
-        if t > now:
-            yield timeout(t - now)
-            now = t
-        term = terminal_of[cls]
-        rec = new_visit(i, cls, term, sched, t, size)
-        records.append(rec)
-        process(visit_process(ctx, rec, cls, term, sched, size))
+        for i, (t, cls, size, sched) in enumerate(rows, start=first):
+            if t > now:
+                yield timeout(t - now)
+                # the clock adds the delay to its own time, which can differ from t in the
+                # last bit; record the clock's time so no later event looks earlier
+                now = env.now
+                arrived[i] = now
+            ctx.n_arrived = i + 1
+            process(visit_process(ctx, i, cls, terminal_of[cls], sched, size))
 
 
 def visit_process(
-    ctx: ShipContext, rec: list[Any], cls: int, term: int, sched: bool, size: float
+    ctx: ShipContext, i: int, cls: int, term: int, sched: bool, size: float
 ) -> Generator[simpy.Event, Any, None]:
-    """One ship's call, recording each step's time in ``rec``."""
+    """One ship's call; ``i`` is its row in the visit columns."""
     env = ctx.env
+    c = ctx.cols
     alloc = ctx.allocators[term]
     berth = alloc.request(cls, sched)
-    if not isinstance(berth, Berth):
+    if berth.__class__ is not Berth:
         berth = yield berth
-    rec[BERTH] = berth.global_index
-    rec[ASSIGNED] = env.now
+    now = env.now
+    c.berth[i] = berth.global_index
+    c.assigned_h[i] = now
 
     channel = ctx.channel
     tide_bound = ctx.tide_bound[cls]
     if channel is not None:
-        t_move, w_tide, w_weather = channel.next_move(env.now, tide_bound)
-        if t_move > env.now:
-            rec[WAIT_TIDE] += w_tide
-            rec[WAIT_WEATHER] += w_weather
-            yield env.timeout(t_move - env.now)
-    rec[ENTERED] = env.now
-    approach = ctx.transit_h + berth.berthing()
-    if approach > 0:
-        yield env.timeout(approach)
-    rec[BERTHED] = env.now
+        t_move, w_tide, w_weather = channel.next_move(now, tide_bound)
+        if t_move > now:
+            c.wait_tide_h[i] = w_tide
+            c.wait_weather_h[i] = w_weather
+            yield env.timeout(t_move - now)
+            now = env.now
+    c.entered_h[i] = now
+    berthed = now + ctx.transit_h + berth.berthing()
+    c.berthed_h[i] = berthed
 
     yard = ctx.yards[term]
-    if yard is not None:
-        amount = size * ctx.import_share[term]
-        t0 = env.now
-        # a call larger than the whole yard discharges in yard-sized parts
-        left = amount
-        while left > 0:
-            part = min(left, yard.capacity)
-            ev = yard.put(part)
-            if ev is not None:
-                yield ev
-            left -= part
-            rec[YARD_IN] += part
-            gone = env.timeout(ctx.dwell[term]())  # type: ignore[misc]
-            gone.callbacks.append(lambda _e, y=yard, p=part: y.take(p))
-        rec[WAIT_YARD] = env.now - t0
-    rec[HSTART] = env.now
+    if yard is not None or berth.may_fail:
+        if berthed > now:
+            yield env.timeout(berthed - now)
+            now = env.now
+            berthed = c.berthed_h[i] = now  # the clock's own value (see arrivals_process)
+        if yard is not None:
+            # a call larger than the whole yard discharges in yard-sized parts
+            left = size * ctx.import_share[term]
+            while left > 0:
+                part = min(left, yard.capacity)
+                ev = yard.put(part)
+                if ev is not None:
+                    yield ev
+                left -= part
+                c.yard_in[i] += part
+            now = env.now
+            c.wait_yard_h[i] = now - berthed
+        start = now
+    else:
+        start = berthed
+    c.handling_start_h[i] = start
 
     handling = size / (berth.equipment * berth.rate() * berth.efficiency())
-    if not berth.may_fail:
-        yield env.timeout(handling)
-    else:
+    if berth.may_fail:
         remaining = handling
         while remaining > 1e-9:
             if berth.down:
                 t0 = env.now
                 yield berth.up_event  # type: ignore[misc]
-                rec[WAIT_OUTAGE] += env.now - t0
+                c.wait_outage_h[i] += env.now - t0
                 continue
             t0 = env.now
             yield env.timeout(remaining) | berth.fail_event  # type: ignore[operator]
             remaining -= env.now - t0
-    rec[HEND] = env.now
+        end = env.now
+    else:
+        end = start + handling
+    c.handling_end_h[i] = end
 
-    unberth = berth.unberthing()
-    leave = env.now + unberth
+    leave = end + berth.unberthing()
     if channel is not None:
-        t_move, w_tide, w_weather = channel.next_move(leave, tide_bound)
-        rec[WAIT_TIDE] += w_tide
-        rec[WAIT_WEATHER] += w_weather
-        leave = t_move
-    if leave > env.now:
-        yield env.timeout(leave - env.now)
-    rec[DEPARTED] = env.now
+        leave, w_tide, w_weather = channel.next_move(leave, tide_bound)
+        c.wait_tide_out_h[i] = w_tide
+        c.wait_weather_out_h[i] = w_weather
+    c.departed_h[i] = leave
+    now = env.now
+    if leave > now:
+        yield env.timeout(leave - now)
+        c.departed_h[i] = env.now  # the clock's own value (see arrivals_process)
     alloc.release(berth)
+
+
+Sampler = Callable[[], float]
