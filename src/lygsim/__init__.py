@@ -15,17 +15,29 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load_scenario", "simulate", "LygsimError", "ScenarioError"]
+__all__ = [
+    "__version__",
+    "load_scenario",
+    "simulate",
+    "run_experiment",
+    "compare",
+    "LygsimError",
+    "ScenarioError",
+]
 
 _LAZY = {
     "load_scenario": ("lygsim.loader", "load_scenario"),
     "simulate": ("lygsim.simulation", "simulate"),
+    "run_experiment": ("lygsim.experiment", "run_experiment"),
+    "compare": ("lygsim.comparison", "compare"),
     "LygsimError": ("lygsim.errors", "LygsimError"),
     "ScenarioError": ("lygsim.errors", "ScenarioError"),
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from lygsim.comparison import compare
     from lygsim.errors import LygsimError, ScenarioError
+    from lygsim.experiment import run_experiment
     from lygsim.loader import load_scenario
     from lygsim.simulation import simulate
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lygsim import __version__
-from lygsim.errors import LygsimError, UsageError
+from lygsim.errors import LygsimError, SimulationError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,19 +73,61 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "run",
         help="simulate a scenario and write results",
-        description="Simulate a scenario and write summary.csv, replications.csv, "
-        "visits.parquet, scenario.yaml and manifest.json to the output folder, then print "
-        "the main KPIs per terminal.",
+        description="Simulate replications of a scenario and write summary.csv, "
+        "replications.csv, visits.parquet, scenario.yaml and manifest.json to the output "
+        "folder, then print the main KPIs per terminal. Finished replications are kept under "
+        "OUT/runs/ and reused: a re-run or an interrupted run picks up where it stopped.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    _add_experiment_args(p)
+    p.add_argument(
+        "--precision",
+        metavar="TERMINAL.METRIC=SHARE",
+        help="keep adding replications until the 95%% interval half-width of this KPI is "
+        "under SHARE of its mean, e.g. container.mean_wait_h=0.05",
+    )
+    p.add_argument(
+        "--max-reps", type=int, default=None, help="upper limit for --precision (default 100)"
+    )
+
+    p = sub.add_parser(
+        "compare",
+        help="compare options with a base scenario (paired, common random numbers)",
+        description="Run a base scenario and one or more options with the same seeds "
+        "(common random numbers) and write comparison.csv with paired differences and "
+        "their 95%% intervals; print the main KPIs' changes.",
+    )
+    p.add_argument("base", metavar="BASE", help="base scenario YAML file")
+    p.add_argument("options", nargs="+", metavar="OPTION", help="option scenario YAML files")
+    _add_experiment_args(p, default_reps=10)
+    return parser
+
+
+def _add_experiment_args(p: argparse.ArgumentParser, default_reps: int = 1) -> None:
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    p.add_argument("--reps", type=int, default=1, help="replications (default 1)")
+    p.add_argument(
+        "--reps", type=int, default=default_reps, help=f"replications (default {default_reps})"
+    )
     p.add_argument("--days", type=float, default=None, help="override the horizon in days")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes (default: all cores); 1 runs in this process",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on Dask distributed: a scheduler address (tcp://HOST:PORT) or 'local' for a "
+        "local Dask cluster of --workers workers (needs pip install 'lygsim[dask]')",
+    )
     p.add_argument(
         "--out", type=Path, default=None, help="output folder (default results/<scenario name>/)"
     )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
+    p.add_argument("--verbose", action="store_true", help="one line per replication")
     _add_set(p)
-    return parser
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -125,11 +167,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_command(args, argv=sys.argv)
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from lygsim.runner import compare_command
+
+    return compare_command(args, argv=sys.argv)
+
+
 _COMMANDS = {
     "validate": _cmd_validate,
     "show": _cmd_show,
     "schema": _cmd_schema,
     "run": _cmd_run,
+    "compare": _cmd_compare,
 }
 
 
@@ -142,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         return _COMMANDS[args.command](args)
+    except SimulationError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return 1
     except LygsimError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)

@@ -53,4 +53,8 @@ class UsageError(LygsimError):
 
 
 class SimulationError(LygsimError):
-    """A replication failed; names the scenario, seed and replication."""
+    """One or more replications failed; each line names the scenario, seed and replication."""
+
+    def lines(self) -> list[str]:
+        """One line per failed replication."""
+        return str(self).splitlines()

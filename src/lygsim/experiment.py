@@ -1,20 +1,34 @@
-"""Replications of a scenario and their summary.
+"""Replications of a scenario: seeds, executors, a cache that survives interruption.
 
-Replication ``r`` uses seed sequence ``[seed, r]``. Each finished replication's KPIs are
-kept in memory (small) and its visits are streamed to one Parquet file by the caller's
-``on_visits`` callback, so memory does not grow with the number of replications.
+Replication ``r`` of an experiment with seed ``s`` uses ``SeedSequence([s, r])``. Each
+replication runs in a worker (this process, a local process pool or a Dask cluster),
+which writes its KPIs and visits under the output folder and returns only the KPIs, so
+the parent never holds more than one replication's visits. A finished replication is kept,
+keyed by lygsim version, scenario hash, seed and replication, with a checksum; a re-run
+reuses it, a killed run resumes where it stopped, and a corrupt or partial entry is
+detected and recomputed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+import math
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
-from lygsim.errors import SimulationError
+from lygsim import __version__
+from lygsim.errors import SimulationError, UsageError
+from lygsim.executors import LOCAL_DASK, default_workers, run_dask, run_pool, run_serial
+from lygsim.loader import scenario_hash
+from lygsim.report import atomic_path, write_text
 from lygsim.scenario import Scenario
-from lygsim.simulation import RunResult, simulate
 from lygsim.stats import mean_ci
 
 SUMMARY_COLUMNS = [
@@ -29,6 +43,94 @@ SUMMARY_COLUMNS = [
     "ci_high",
 ]
 REPLICATION_COLUMNS = ["scenario", "replication", "seed", "terminal", "metric", "unit", "value"]
+KPIS_FILE, VISITS_FILE, DONE_FILE = "kpis.parquet", "visits.parquet", "done.json"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication to run (picklable, sent to workers)."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    days: float | None
+    run_dir: str | None
+
+
+@dataclass
+class Outcome:
+    """What a worker sends back: the KPIs, or the error that stopped the replication."""
+
+    replication: int
+    kpis: pd.DataFrame | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_replication(task: Task) -> Outcome:
+    """Run one replication and store it (worker side); never raises."""
+    from lygsim.simulation import simulate
+
+    t0 = time.perf_counter()
+    try:
+        result = simulate(
+            task.scenario, seed=task.seed, replication=task.replication, days=task.days
+        )
+        kpis = result.kpis
+        if task.run_dir is not None:
+            run_dir = Path(task.run_dir)
+            run_dir.mkdir(parents=True, exist_ok=True)
+            with atomic_path(run_dir / KPIS_FILE) as tmp:
+                kpis.to_parquet(tmp, index=False)
+            visits = result.visits.assign(replication=task.replication)
+            with atomic_path(run_dir / VISITS_FILE) as tmp:
+                visits.to_parquet(tmp, index=False)
+            done = {
+                "lygsim_version": __version__,
+                "seed": task.seed,
+                "replication": task.replication,
+                "notes": result.notes,
+                "files": {name: _sha256(run_dir / name) for name in (KPIS_FILE, VISITS_FILE)},
+            }
+            # written last: its presence, with matching checksums, marks a finished entry
+            write_text(run_dir / DONE_FILE, json.dumps(done, indent=1))
+        return Outcome(task.replication, kpis, None, time.perf_counter() - t0, result.notes)
+    except Exception as exc:  # the parent reports it with scenario, seed and replication
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return Outcome(task.replication, None, tb, time.perf_counter() - t0)
+
+
+def load_cached(run_dir: Path) -> Outcome | None:
+    """A finished replication stored in ``run_dir``, or None if absent, partial or corrupt."""
+    done_path = run_dir / DONE_FILE
+    if not done_path.is_file():
+        return None
+    try:
+        done = json.loads(done_path.read_text(encoding="utf-8"))
+        for name, digest in done["files"].items():
+            if _sha256(run_dir / name) != digest:
+                return None
+        kpis = pd.read_parquet(run_dir / KPIS_FILE)
+        return Outcome(int(done["replication"]), kpis, None, 0.0, list(done.get("notes", [])))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def run_dir_for(
+    out: Path, scenario: Scenario, seed: int, replication: int, days: float | None
+) -> Path:
+    """Where a replication is stored: keyed by version, scenario (and horizon), seed, rep."""
+    key = scenario_hash(scenario) + ("" if days is None else f"-d{days:g}")
+    return out / "runs" / f"v{__version__}" / key / f"seed-{seed}" / f"rep-{replication}"
 
 
 @dataclass
@@ -41,6 +143,8 @@ class ExperimentResult:
         replications: KPIs of every replication (``REPLICATION_COLUMNS``).
         summary: Mean, std, n and a 95% Student-t interval per KPI (``SUMMARY_COLUMNS``).
         notes: Warnings about settings the model did not act on.
+        computed: Replications computed by this call; ``reused``: taken from the cache.
+        run_dirs: Where each replication's files are (when an output folder was given).
     """
 
     scenario: Scenario
@@ -48,10 +152,13 @@ class ExperimentResult:
     replications: pd.DataFrame
     summary: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    computed: list[int] = field(default_factory=list)
+    reused: list[int] = field(default_factory=list)
+    run_dirs: dict[int, Path] = field(default_factory=dict)
 
 
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
-    """Summary rows (mean, std, n, 95% CI) from a replications table."""
+    """Summary rows (mean, std, n, 95% CI) from a replications table, in first-seen order."""
     rows = []
     keys = ["scenario", "terminal", "metric", "unit"]
     for key, grp in replications.groupby(keys, sort=False, observed=True):
@@ -60,55 +167,172 @@ def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+def _long(name: str, seed: int, outcome: Outcome) -> pd.DataFrame:
+    k = outcome.kpis
+    assert k is not None
+    return pd.DataFrame(
+        {
+            "scenario": name,
+            "replication": outcome.replication,
+            "seed": seed,
+            "terminal": k["terminal"].astype(str),
+            "metric": k["metric"].astype(str),
+            "unit": k["unit"].astype(str),
+            "value": k["value"].astype(float),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Precision:
+    """A stopping rule: add replications until a KPI's interval is narrow enough.
+
+    Replications are added until ``metric`` at ``terminal`` has a 95% interval half-width
+    below ``rel`` times its mean, or ``max_reps`` is reached.
+    """
+
+    terminal: str
+    metric: str
+    rel: float
+    max_reps: int
+
+    @classmethod
+    def parse(cls, text: str, max_reps: int) -> Precision:
+        """Parse ``TERMINAL.METRIC=REL``, e.g. ``container.mean_wait_h=0.05``."""
+        try:
+            target, rel = text.split("=")
+            terminal, metric = target.split(".", 1)
+            value = float(rel)
+        except ValueError:
+            raise UsageError(
+                f"--precision {text}: expected TERMINAL.METRIC=SHARE, "
+                "e.g. container.mean_wait_h=0.05"
+            ) from None
+        if not 0 < value < 1:
+            raise UsageError(f"--precision {text}: the share must lie in (0, 1)")
+        return cls(terminal, metric, value, max_reps)
+
+    def met(self, replications: pd.DataFrame) -> bool:
+        """Whether the interval is narrow enough."""
+        sel = replications[
+            (replications.terminal == self.terminal) & (replications.metric == self.metric)
+        ]
+        if sel.empty:
+            raise UsageError(
+                f"--precision: no metric {self.metric} at terminal {self.terminal} in the results"
+            )
+        mean, _, n, lo, hi = mean_ci(sel["value"].to_numpy())
+        if n < 2 or math.isnan(lo):
+            return False
+        return (hi - lo) / 2 <= self.rel * abs(mean)
+
+
 def run_experiment(
     scenario: Scenario,
     reps: int = 1,
     seed: int = 1,
     days: float | None = None,
-    on_result: Callable[[RunResult], None] | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    precision: Precision | None = None,
+    progress: Callable[[int, int, Outcome | None], None] | None = None,
 ) -> ExperimentResult:
-    """Run ``reps`` replications of ``scenario`` and summarise their KPIs.
+    """Run replications of ``scenario`` and summarise their KPIs.
 
     Args:
         scenario: The scenario.
-        reps: Number of replications (>= 1).
-        seed: The experiment's seed.
+        reps: Replications (>= 1); with ``precision``, the first batch.
+        seed: The experiment's seed; replication ``r`` uses ``SeedSequence([seed, r])``.
         days: Horizon override in days.
-        on_result: Called with each replication's result (e.g. to write its visits).
-        progress: Called with ``(done, total)`` after each replication.
+        workers: Processes (default: all cores; 1 runs in this process).
+        scheduler: A Dask scheduler address, or ``"local"`` for a local Dask cluster.
+        out: Output folder; finished replications are stored under ``out/runs/`` and
+            reused by later calls. Without it nothing is written and nothing reused.
+        precision: Keep adding replications until this KPI is precise enough.
+        progress: Called with ``(done, total, outcome)`` as replications finish
+            (``outcome`` is None for one taken from the cache).
+
+    Returns:
+        The replications and their summary, in replication order whatever ran them.
 
     Raises:
-        SimulationError: Naming the scenario, seed and replication that failed.
+        SimulationError: If any replication failed (the others are stored and reused).
     """
-    frames = []
-    notes: list[str] = []
+    if reps < 1:
+        raise UsageError(f"reps must be >= 1 (got {reps})")
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise UsageError(f"workers must be >= 1 (got {workers})")
+    out_path = Path(out) if out is not None else None
     name = scenario.scenario.name
-    for r in range(reps):
-        try:
-            result = simulate(scenario, seed=seed, replication=r, days=days)
-        except Exception as exc:  # report which run failed, with the cause
-            raise SimulationError(
-                f"scenario {name}, seed {seed}, replication {r} failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        notes = result.notes
-        k = result.kpis
-        frames.append(
-            pd.DataFrame(
-                {
-                    "scenario": name,
-                    "replication": r,
-                    "seed": seed,
-                    "terminal": k["terminal"],
-                    "metric": k["metric"],
-                    "unit": k["unit"],
-                    "value": k["value"],
-                }
-            )
-        )
-        if on_result is not None:
-            on_result(result)
-        if progress is not None:
-            progress(r + 1, reps)
-    replications = pd.concat(frames, ignore_index=True)[REPLICATION_COLUMNS]
-    return ExperimentResult(scenario, seed, replications, summarise(replications), notes)
+    outcomes: dict[int, Outcome] = {}
+    result = ExperimentResult(
+        scenario,
+        seed,
+        pd.DataFrame(columns=REPLICATION_COLUMNS),
+        pd.DataFrame(columns=SUMMARY_COLUMNS),
+    )
+    target = reps
+    failures: list[str] = []
+    while True:
+        wanted = [r for r in range(target) if r not in outcomes]
+        tasks = []
+        for r in wanted:
+            run_dir = run_dir_for(out_path, scenario, seed, r, days) if out_path else None
+            cached = load_cached(run_dir) if run_dir is not None else None
+            if run_dir is not None:
+                result.run_dirs[r] = run_dir
+            if cached is not None:
+                outcomes[r] = cached
+                result.reused.append(r)
+                if progress:
+                    progress(len(outcomes), target, None)
+                continue
+            if run_dir is not None and run_dir.exists():
+                shutil.rmtree(run_dir)  # a partial or corrupt entry: start it afresh
+            tasks.append(Task(scenario, seed, r, days, str(run_dir) if run_dir else None))
+        for outcome in _execute(tasks, workers, scheduler):
+            if outcome.error is not None:
+                failures.append(
+                    f"scenario {name}, seed {seed}, replication {outcome.replication} failed: "
+                    f"{outcome.error}"
+                )
+            else:
+                outcomes[outcome.replication] = outcome
+                result.computed.append(outcome.replication)
+            if progress:
+                progress(len(outcomes) + len(failures), target, outcome)
+        if failures:
+            raise SimulationError("\n".join(failures))
+        done = [outcomes[r] for r in sorted(outcomes)]
+        replications = pd.concat([_long(name, seed, o) for o in done], ignore_index=True)
+        if precision is None or target >= precision.max_reps or precision.met(replications):
+            break
+        target = min(precision.max_reps, target + max(workers, 2))
+    result.replications = replications[REPLICATION_COLUMNS]
+    result.summary = summarise(result.replications)
+    result.notes = done[0].notes if done else []
+    return result
+
+
+def _execute(tasks: Sequence[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    if not tasks:
+        return iter(())
+    if scheduler is not None:
+        return run_dask(run_replication, tasks, scheduler, workers)
+    if workers == 1 or len(tasks) == 1:
+        return run_serial(run_replication, tasks)
+    return run_pool(run_replication, tasks, workers)
+
+
+__all__ = [
+    "LOCAL_DASK",
+    "ExperimentResult",
+    "Precision",
+    "Task",
+    "run_experiment",
+    "run_replication",
+    "summarise",
+]

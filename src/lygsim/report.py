@@ -129,3 +129,48 @@ def kpi_table(summary: pd.DataFrame) -> str:
             f"{port.get('calls', float('nan')):,.0f} calls"
         )
     return "\n".join(out)
+
+
+COMPARE_METRICS = [
+    ("throughput", "throughput"),
+    ("berth_occupancy", "occupancy"),
+    ("mean_wait_h", "wait h"),
+    ("wait_service_ratio", "W/S"),
+]
+
+
+def comparison_table(table: pd.DataFrame) -> str:
+    """A readable table of paired differences of the main KPIs (``*`` = significant).
+
+    Terminals where no main KPI changed in any replication are listed on one line.
+    """
+    labels = dict(COMPARE_METRICS)
+    out = []
+    for option, grp in table.groupby("option", sort=False):
+        out.append(f"{option} against base (option - base, 95% paired interval; * significant)")
+        out.append(
+            f"  {'terminal':<12}{'metric':<11}{'base':>14}{'option':>14}"
+            f"{'change [95% interval]':>34}{'%':>9}"
+        )
+        main = grp[grp["metric"].isin(labels) & (grp["terminal"] != "port")]
+        unchanged = []
+        for term, rows in main.groupby("terminal", sort=False):
+            if (rows["delta"].fillna(0) == 0).all():
+                unchanged.append(str(term))
+                continue
+            for _, r in rows.iterrows():
+                fmt = "{:,.0f}" if r["metric"] == "throughput" else "{:.3f}"
+                change = (
+                    f"{fmt.format(r['delta'])} [{fmt.format(r['delta_ci_low'])}, "
+                    f"{fmt.format(r['delta_ci_high'])}]"
+                )
+                rel = "-" if pd.isna(r["rel_change"]) else f"{r['rel_change']:+.1%}"
+                star = "*" if r["significant"] else ""
+                out.append(
+                    f"  {r['terminal']:<12}{labels[r['metric']]:<11}"
+                    f"{fmt.format(r['base_mean']):>14}{fmt.format(r['option_mean']):>14}"
+                    f"{change:>34}{rel:>8}{star}"
+                )
+        if unchanged:
+            out.append(f"  unchanged in every replication: {', '.join(unchanged)}")
+    return "\n".join(out)

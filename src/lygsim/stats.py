@@ -125,3 +125,42 @@ def mser5(series: Sequence[float] | np.ndarray) -> int:
         if value < best:
             best, best_d = value, d
     return best_d * 5
+
+
+def paired_ci(
+    base: Sequence[float] | np.ndarray, option: Sequence[float] | np.ndarray, level: float = 0.95
+) -> tuple[float, float, int, float, float]:
+    """Mean difference ``option - base`` of paired replications and its Student-t interval.
+
+    The two sequences must be aligned by replication (same seed and replication number:
+    common random numbers). Pairs with a NaN on either side are left out.
+
+    Returns:
+        ``(mean_difference, std, n, ci_low, ci_high)``.
+    """
+    a = np.asarray(base, dtype=float)
+    b = np.asarray(option, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError("paired samples must have the same length")
+    return mean_ci(b - a, level)
+
+
+def welch_ci(
+    base: Sequence[float] | np.ndarray, option: Sequence[float] | np.ndarray, level: float = 0.95
+) -> tuple[float, float, float]:
+    """Difference of means of two independent samples with Welch's interval.
+
+    Returns:
+        ``(mean_difference, ci_low, ci_high)``.
+    """
+    a = np.asarray(base, dtype=float)
+    b = np.asarray(option, dtype=float)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    diff = float(b.mean() - a.mean())
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return diff, diff, diff
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = t_quantile(0.5 + level / 2.0, df) * se
+    return diff, diff - half, diff + half

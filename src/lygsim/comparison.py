@@ -1,0 +1,132 @@
+"""Paired comparisons of scenarios run with common random numbers.
+
+Every scenario runs replications ``0..n-1`` with the same seed, so replication ``r`` of the
+base and of an option see the same ships and the same weather; the difference of a KPI is
+taken replication by replication and its interval comes from those paired differences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from lygsim.errors import UsageError
+from lygsim.experiment import ExperimentResult, Outcome, run_experiment
+from lygsim.scenario import Scenario
+from lygsim.stats import paired_ci
+
+COMPARISON_COLUMNS = [
+    "terminal",
+    "metric",
+    "unit",
+    "base_mean",
+    "option",
+    "option_mean",
+    "delta",
+    "delta_ci_low",
+    "delta_ci_high",
+    "rel_change",
+    "significant",
+]
+
+
+@dataclass
+class Comparison:
+    """A base scenario against options.
+
+    Attributes:
+        base: The base scenario's experiment.
+        options: Each option's experiment, in the order given.
+        table: Paired differences (``COMPARISON_COLUMNS``), one row per option and KPI.
+    """
+
+    base: ExperimentResult
+    options: list[ExperimentResult]
+    table: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPARISON_COLUMNS))
+
+
+def paired_table(base: pd.DataFrame, option: pd.DataFrame, option_name: str) -> pd.DataFrame:
+    """Paired differences of every KPI present in both replication tables."""
+    keys = ["terminal", "metric", "unit"]
+
+    def wide(df: pd.DataFrame) -> pd.DataFrame:
+        # one row per KPI, one column per replication, KPIs in order of first appearance
+        return (
+            df.set_index([*keys, "replication"])["value"]
+            .unstack("replication")
+            .reindex(pd.MultiIndex.from_frame(df[keys].drop_duplicates()))
+        )
+
+    a, b = wide(base), wide(option)
+    reps = sorted(set(a.columns) & set(b.columns))
+    rows = []
+    for key in a.index:
+        if key not in b.index:
+            continue
+        x = a.loc[key, reps].to_numpy(dtype=float)
+        y = b.loc[key, reps].to_numpy(dtype=float)
+        base_mean = float(pd.Series(x).mean())
+        option_mean = float(pd.Series(y).mean())
+        delta, _, n, lo, hi = paired_ci(x, y)
+        rel = delta / base_mean if base_mean and not math.isnan(base_mean) else math.nan
+        significant = bool(n >= 2 and not math.isnan(lo) and (lo > 0 or hi < 0))
+        rows.append((*key, base_mean, option_name, option_mean, delta, lo, hi, rel, significant))
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def compare(
+    base: Scenario,
+    options: Sequence[Scenario],
+    reps: int = 10,
+    seed: int = 1,
+    days: float | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[str, int, int, Outcome | None], None] | None = None,
+) -> Comparison:
+    """Run the base and every option with the same seeds and compare them pairwise.
+
+    Args:
+        base: The base scenario.
+        options: The options (at least one), each with its own ``scenario.name``.
+        reps: Replications per scenario (>= 2 for intervals).
+        seed: The common seed.
+        days: Horizon override in days.
+        workers: Processes (default all cores; 1 in this process).
+        scheduler: A Dask scheduler address, or ``"local"``.
+        out: Folder whose ``runs/`` keeps finished replications (reused on re-runs).
+        progress: Called with ``(scenario name, done, total, outcome)``.
+    """
+    if not options:
+        raise UsageError("compare needs at least one option")
+    names = [base.scenario.name, *(o.scenario.name for o in options)]
+    if len(set(names)) != len(names):
+        raise UsageError(f"compare: scenario names must differ (got {', '.join(names)})")
+
+    def run(sc: Scenario) -> ExperimentResult:
+        cb = None
+        if progress is not None:
+
+            def cb(done: int, total: int, o: Outcome | None, _n: str = sc.scenario.name) -> None:
+                progress(_n, done, total, o)
+
+        return run_experiment(
+            sc, reps, seed, days, workers=workers, scheduler=scheduler, out=out, progress=cb
+        )
+
+    base_result = run(base)
+    option_results = [run(o) for o in options]
+    tables = [
+        paired_table(base_result.replications, r.replications, r.scenario.scenario.name)
+        for r in option_results
+    ]
+    return Comparison(base_result, option_results, pd.concat(tables, ignore_index=True))
+
+
+__all__ = ["COMPARISON_COLUMNS", "Comparison", "compare", "paired_table"]

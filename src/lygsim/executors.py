@@ -1,0 +1,85 @@
+"""Where replications run: in this process, on a local process pool, or on a Dask cluster.
+
+Every executor takes a picklable top-level function and a list of tasks and yields the
+results as they finish (in any order); the caller orders them. The Dask executor uses the
+``distributed`` package: a running cluster given by its scheduler address, or a local
+cluster started for the experiment and closed after it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+from lygsim.errors import UsageError
+
+LOCAL_DASK = "local"
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_serial(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]:
+    """Run the tasks one after the other in this process."""
+    for task in tasks:
+        yield fn(task)
+
+
+def run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
+    """Run the tasks on a local process pool of ``workers`` processes."""
+    if sys.platform.startswith("linux"):
+        # a fork server that has already imported the model: workers start fast and safe
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["lygsim.experiment"])
+    else:  # pragma: no cover
+        ctx = multiprocessing.get_context()
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)) or 1, mp_context=ctx) as pool:
+        futures = [pool.submit(fn, t) for t in tasks]
+        try:
+            for fut in as_completed(futures):
+                yield fut.result()
+        except BaseException:
+            for fut in futures:
+                fut.cancel()
+            raise
+
+
+def run_dask(
+    fn: Callable[[Any], Any], tasks: Sequence[Any], scheduler: str, workers: int
+) -> Iterator[Any]:
+    """Run the tasks on a Dask cluster: ``scheduler`` is an address or ``"local"``."""
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise UsageError("--scheduler needs Dask distributed: pip install 'lygsim[dask]'") from None
+    cluster = None
+    try:
+        if scheduler == LOCAL_DASK:
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UsageError(
+                    f"--scheduler {scheduler}: cannot reach a Dask scheduler ({exc})"
+                ) from None
+        with client:
+            futures = client.map(fn, list(tasks), pure=False)
+            for fut in dask_completed(futures):
+                yield fut.result()
+    finally:
+        if cluster is not None:
+            cluster.close()
