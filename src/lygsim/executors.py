@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -34,14 +35,26 @@ def run_serial(fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]:
         yield fn(task)
 
 
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """How pool workers start.
+
+    A replication takes a fraction of a second, so start-up cost decides whether a pool
+    pays off at all.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        # forking a single-threaded parent that has imported the model is safe and
+        # costs milliseconds, against about a second for a fresh interpreter
+        return multiprocessing.get_context("fork")
+    if sys.platform.startswith("linux"):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["lygsim.experiment", "lygsim.simulation"])
+        return ctx
+    return multiprocessing.get_context()  # pragma: no cover
+
+
 def run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
     """Run the tasks on a local process pool of ``workers`` processes."""
-    if sys.platform.startswith("linux"):
-        # a fork server that has already imported the model: workers start fast and safe
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["lygsim.experiment"])
-    else:  # pragma: no cover
-        ctx = multiprocessing.get_context()
+    ctx = _pool_context()
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)) or 1, mp_context=ctx) as pool:
         futures = [pool.submit(fn, t) for t in tasks]
         try:
@@ -65,9 +78,18 @@ def run_dask(
     cluster = None
     try:
         if scheduler == LOCAL_DASK:
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+            import dask
+
+            # forked workers inherit the imported model and start in a fraction of the
+            # time a fresh interpreter takes (Dask supports this start method on Linux)
+            method = "fork" if sys.platform.startswith("linux") else "spawn"
+            with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
             client = Client(cluster)
         else:
             try:

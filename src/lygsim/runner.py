@@ -51,6 +51,7 @@ class Progress:
             return
         from tqdm import tqdm
 
+        tqdm.monitor_interval = 0  # no monitor thread: the pool forks a single-threaded parent
         self._bar = tqdm(total=total, desc=label, unit="rep", file=self.stream, leave=False)
 
     def update(self, done: int, total: int, outcome: Outcome | None, label: str = "") -> None:
