@@ -29,9 +29,13 @@ def test_run_writes_every_file(tmp_path, capsys):
         "summary.csv",
         "replications.csv",
         "visits.parquet",
+        "levels.parquet",
         "scenario.yaml",
         "manifest.json",
+        "runs",
     }
+    levels = pd.read_parquet(out / "levels.parquet")
+    assert {"queue", "berths_busy"} <= set(levels.series.astype(str))
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns) == [
         "scenario",

@@ -44,6 +44,7 @@ SUMMARY_COLUMNS = [
 ]
 REPLICATION_COLUMNS = ["scenario", "replication", "seed", "terminal", "metric", "unit", "value"]
 KPIS_FILE, VISITS_FILE, DONE_FILE = "kpis.parquet", "visits.parquet", "done.json"
+LEVELS_FILE = "levels.parquet"  # replication 0 only: the level histories for figures
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,17 @@ def run_replication(task: Task) -> Outcome:
             visits = result.visits.assign(replication=task.replication)
             with atomic_path(run_dir / VISITS_FILE) as tmp:
                 visits.to_parquet(tmp, index=False)
+            files = [KPIS_FILE, VISITS_FILE]
+            if task.replication == 0:
+                with atomic_path(run_dir / LEVELS_FILE) as tmp:
+                    result.levels.to_parquet(tmp, index=False)
+                files.append(LEVELS_FILE)
             done = {
                 "lygsim_version": __version__,
                 "seed": task.seed,
                 "replication": task.replication,
                 "notes": result.notes,
-                "files": {name: _sha256(run_dir / name) for name in (KPIS_FILE, VISITS_FILE)},
+                "files": {name: _sha256(run_dir / name) for name in files},
             }
             # written last: its presence, with matching checksums, marks a finished entry
             write_text(run_dir / DONE_FILE, json.dumps(done, indent=1))

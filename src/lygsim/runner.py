@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +18,14 @@ import pyarrow.parquet as pq
 from lygsim.comparison import Comparison, compare
 from lygsim.errors import UsageError
 from lygsim.executors import LOCAL_DASK, default_workers
-from lygsim.experiment import VISITS_FILE, ExperimentResult, Outcome, Precision, run_experiment
+from lygsim.experiment import (
+    LEVELS_FILE,
+    VISITS_FILE,
+    ExperimentResult,
+    Outcome,
+    Precision,
+    run_experiment,
+)
 from lygsim.loader import load_scenario, scenario_hash, to_yaml
 from lygsim.report import (
     atomic_path,
@@ -173,6 +181,9 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     for note in result.notes:
         print(f"warning: {note}", file=sys.stderr)
     merge_visits(result, out / "visits.parquet")
+    if 0 in result.run_dirs and (result.run_dirs[0] / LEVELS_FILE).is_file():
+        with atomic_path(out / "levels.parquet") as tmp:
+            shutil.copyfile(result.run_dirs[0] / LEVELS_FILE, tmp)
     write_csv(out / "summary.csv", result.summary)
     write_csv(out / "replications.csv", result.replications)
     write_text(out / "scenario.yaml", to_yaml(scenario))
