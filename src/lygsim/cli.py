@@ -100,6 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("base", metavar="BASE", help="base scenario YAML file")
     p.add_argument("options", nargs="+", metavar="OPTION", help="option scenario YAML files")
     _add_experiment_args(p, default_reps=10)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit demand to the reported figures in the scenario's calibration section",
+        description="Fit the scale of the free arrival streams (calibration.free) so that the "
+        "simulated figures match calibration.targets: an arithmetic start from the rates, "
+        "then simulation rounds with common random numbers. Writes calibration.csv and "
+        "<name>_calibrated.yaml (extends the input, sets only the fitted scales) to the output "
+        "folder (default results/<name>/calibration/). Exit code 2 if a target cannot be met.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument(
+        "--check", action="store_true", help="only measure the targets and write calibration.csv"
+    )
+    _add_experiment_args(p, default_reps=10)
     return parser
 
 
@@ -167,6 +182,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_command(args, argv=sys.argv)
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from lygsim.runner import calibrate_command
+
+    return calibrate_command(args, argv=sys.argv)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from lygsim.runner import compare_command
 
@@ -179,6 +200,7 @@ _COMMANDS = {
     "schema": _cmd_schema,
     "run": _cmd_run,
     "compare": _cmd_compare,
+    "calibrate": _cmd_calibrate,
 }
 
 

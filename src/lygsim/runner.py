@@ -276,3 +276,59 @@ def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
 
 
 ProgressFn = Callable[[int, int, Outcome | None], None]
+
+
+def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
+    """Carry out ``lygsim calibrate``; returns the exit code."""
+    from lygsim.calibrate import calibrate, calibrated_yaml, format_table, measure
+
+    _check_common(args)
+    if args.reps < 2:
+        raise UsageError("lygsim calibrate: --reps must be >= 2 for intervals")
+    scenario = load_scenario(args.scenario, args.overrides)
+    name = scenario.scenario.name
+    out = _out_dir(args, f"{name}/calibration")
+    progress = Progress(args.quiet, args.verbose)
+    kw = {"workers": args.workers, "scheduler": args.scheduler, "out": out}
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    if args.check:
+        progress.stage(f"{name}: measuring the calibration targets, {args.reps} replications")
+        table, _ = measure(scenario, args.reps, args.seed, **kw)
+        written = None
+    else:
+        progress.stage(f"{name}: calibrating, {args.reps} replications per round")
+        result = calibrate(
+            scenario,
+            args.reps,
+            args.seed,
+            progress=lambda i, t: progress.stage(
+                f"round {i}: largest error {t['rel_error'].abs().max():.3%}"
+            ),
+            **kw,
+        )
+        table = result.table
+        written = out / f"{name}_calibrated.yaml"
+        write_text(
+            written, calibrated_yaml(Path(args.scenario), written, result, args.reps, args.seed)
+        )
+    write_csv(out / "calibration.csv", table)
+    write_json(
+        out / "manifest.json",
+        manifest(
+            command=" ".join(shlex.quote(a) for a in argv),
+            scenario=name,
+            scenario_hash=scenario_hash(scenario),
+            check=bool(args.check),
+            seed=args.seed,
+            replications=args.reps,
+            started=started.isoformat(timespec="seconds"),
+            run_time_s=round(time.perf_counter() - t0, 3),
+        ),
+    )
+    if not args.quiet:
+        print(format_table(table))
+        if written is not None:
+            print(f"calibrated scenario: {written}")
+        print(f"results written to {out}/")
+    return 0

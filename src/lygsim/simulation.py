@@ -12,6 +12,7 @@ from lygsim.model.port import run_model
 from lygsim.records import Records
 from lygsim.scenario import Scenario
 from lygsim.streams import Streams
+from lygsim.targets import measured
 
 
 @dataclass
@@ -72,11 +73,19 @@ def simulate(
             )
         horizon_h = days * 24.0
     rec = run_model(scenario, Streams(seed, replication), horizon_h)
+    kpis = compute_kpis(rec, scenario)
+    figures = measured(rec, scenario)
+    if figures:
+        rows = pd.DataFrame(
+            [("calibration", name, unit, value) for name, unit, value in figures],
+            columns=kpis.columns,
+        )
+        kpis = pd.concat([kpis, rows], ignore_index=True)
     return RunResult(
         scenario=scenario,
         seed=seed,
         replication=replication,
         records=rec,
-        kpis=compute_kpis(rec, scenario),
+        kpis=kpis,
         notes=list(rec.notes),
     )
