@@ -90,6 +90,8 @@ def _poisson_times(
 
 
 def _renewal_times(arr: RenewalArrivals, horizon_h: float, rng: np.random.Generator) -> np.ndarray:
+    if arr.first_h >= horizon_h:
+        return np.empty(0)
     mean = arr.interarrival_h.mean
     n_guess = int((horizon_h - arr.first_h) / mean * 1.1 + 50)
     gaps = arr.interarrival_h.sample_n(rng, n_guess)

@@ -3,7 +3,8 @@
 A ship takes the first free berth that fits it. Among waiting ships, a berth that comes
 free goes to the first ship (in queue order) that fits it, so a waiting giant does not
 block small ships behind it. Queue order is arrival order, or, with ``scheduled_first``,
-liner calls ahead of the rest. A berth that is down (an outage) takes no new ship.
+liner calls ahead of the rest; a request made with ``first`` (the shuttle's reserved
+window) goes ahead of both. A berth that is down (an outage) takes no new ship.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Berth:
         "index",
         "global_index",
         "busy",
+        "free_at",
         "down",
         "fail_event",
         "up_event",
@@ -51,6 +53,7 @@ class Berth:
         self.index = index
         self.global_index = index
         self.busy = False
+        self.free_at = 0.0  # when the last ship left, as recorded (see ships.visit_process)
         self.down = 0  # outages in force (planned and random may overlap)
         self.fail_event: simpy.Event | None = None
         self.up_event: simpy.Event | None = None
@@ -88,8 +91,19 @@ class BerthAllocator:
         self.waiting: list[tuple[int, int, int, simpy.Event]] = []
         self._seq = itertools.count()
 
-    def request(self, ship_class: int, scheduled: bool) -> Berth | simpy.Event:
-        """Take a free berth now, or return an event that yields the berth when one is given."""
+    def add_class(self, class_index: int, berth_indices: tuple[int, ...]) -> None:
+        """Let a caller that is not a ship class (the shuttle) request berths as ``class_index``."""
+        self.fits[class_index] = tuple(berth_indices)
+        self.fit_sets[class_index] = frozenset(berth_indices)
+
+    def request(
+        self, ship_class: int, scheduled: bool, first: bool = False
+    ) -> Berth | simpy.Event:
+        """Take a free berth now, or return an event that yields the berth when one is given.
+
+        ``first`` puts the request ahead of every waiting ship (after earlier ``first``
+        requests), whatever the terminal's allocation rule: a reserved berth window.
+        """
         berths = self.berths
         for i in self.fits[ship_class]:
             b = berths[i]
@@ -97,6 +111,13 @@ class BerthAllocator:
                 b.busy = True
                 return b
         event = self.env.event()
+        if first:
+            waiting = self.waiting
+            k = 0
+            while k < len(waiting) and waiting[k][0] < 0:
+                k += 1
+            waiting.insert(k, (-1, next(self._seq), ship_class, event))
+            return event
         entry = (0 if (scheduled and self.priority) else 1, next(self._seq), ship_class, event)
         if self.priority:
             bisect.insort(self.waiting, entry, key=lambda e: (e[0], e[1]))
@@ -104,9 +125,10 @@ class BerthAllocator:
             self.waiting.append(entry)
         return event
 
-    def release(self, berth: Berth) -> None:
-        """Free a berth and hand it to the first waiting ship that fits it."""
+    def release(self, berth: Berth, at: float | None = None) -> None:
+        """Free a berth (its ship left at ``at``, default now) and offer it to waiting ships."""
         berth.busy = False
+        berth.free_at = self.env.now if at is None else at
         if not berth.down:
             self._offer(berth)
 

@@ -13,6 +13,7 @@ ones beyond the horizon are blanked when the records are read.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,21 @@ from lygsim.model.arrivals import ArrivalPlan
 from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.nautical import Channel
 from lygsim.records import VisitColumns
+
+
+def delay_to(now: float, target: float) -> float:
+    """The delay that brings the clock from ``now`` to ``target`` exactly.
+
+    The clock adds a delay to its own time, and ``now + (target - now)`` can miss
+    ``target`` by the last bit; one step of the delay towards it fixes that, so a ship
+    leaves exactly when a closure ends and exactly when its handling is over.
+    """
+    d = target - now
+    if now + d != target:
+        step = math.nextafter(d, math.inf if now + d < target else -math.inf)
+        if now + step == target:
+            return step
+    return d
 
 
 @dataclass
@@ -47,7 +63,6 @@ def arrivals_process(ctx: ShipContext, plan: ArrivalPlan) -> Generator[simpy.Eve
     timeout = env.timeout
     process = env.process
     terminal_of = ctx.class_terminal
-    arrived = plan.time_h
     now = 0.0
     # walk the plan in blocks: Python floats for speed without a list of every arrival
     block = 4096
@@ -61,26 +76,28 @@ def arrivals_process(ctx: ShipContext, plan: ArrivalPlan) -> Generator[simpy.Eve
         )
         for i, (t, cls, size, sched) in enumerate(rows, start=first):
             if t > now:
-                yield timeout(t - now)
-                # the clock adds the delay to its own time, which can differ from t in the
-                # last bit; record the clock's time so no later event looks earlier
+                yield timeout(delay_to(now, t))
                 now = env.now
-                arrived[i] = now
             ctx.n_arrived = i + 1
-            process(visit_process(ctx, i, cls, terminal_of[cls], sched, size))
+            process(visit_process(ctx, i, cls, terminal_of[cls], sched, size, t))
 
 
 def visit_process(
-    ctx: ShipContext, i: int, cls: int, term: int, sched: bool, size: float
+    ctx: ShipContext, i: int, cls: int, term: int, sched: bool, size: float, arrived: float
 ) -> Generator[simpy.Event, Any, None]:
-    """One ship's call; ``i`` is its row in the visit columns."""
+    """One ship's call; ``i`` is its row in the visit columns.
+
+    Times are recorded as the model means them (a closure's end, handling start plus
+    handling time), never earlier than the clock: the clock adds delays to its own time
+    and can land a rounding bit short of the intended instant.
+    """
     env = ctx.env
     c = ctx.cols
     alloc = ctx.allocators[term]
     berth = alloc.request(cls, sched)
     if berth.__class__ is not Berth:
         berth = yield berth
-    now = env.now
+    now = max(env.now, arrived, berth.free_at)
     c.berth[i] = berth.global_index
     c.assigned_h[i] = now
 
@@ -91,29 +108,31 @@ def visit_process(
         if t_move > now:
             c.wait_tide_h[i] = w_tide
             c.wait_weather_h[i] = w_weather
-            yield env.timeout(t_move - now)
-            now = env.now
+            yield env.timeout(delay_to(env.now, t_move))
+            now = max(env.now, t_move)
     c.entered_h[i] = now
     berthed = now + ctx.transit_h + berth.berthing()
     c.berthed_h[i] = berthed
 
     yard = ctx.yards[term]
     if yard is not None or berth.may_fail:
-        if berthed > now:
-            yield env.timeout(berthed - now)
-            now = env.now
-            berthed = c.berthed_h[i] = now  # the clock's own value (see arrivals_process)
+        if berthed > env.now:
+            yield env.timeout(delay_to(env.now, berthed))
+        now = max(env.now, berthed)
         if yard is not None:
             # a call larger than the whole yard discharges in yard-sized parts
             left = size * ctx.import_share[term]
+            waited = False
             while left > 0:
                 part = min(left, yard.capacity)
                 ev = yard.put(part)
                 if ev is not None:
+                    waited = True
                     yield ev
                 left -= part
                 c.yard_in[i] += part
-            now = env.now
+            if waited:
+                now = max(env.now, berthed)
             c.wait_yard_h[i] = now - berthed
         start = now
     else:
@@ -132,7 +151,7 @@ def visit_process(
             t0 = env.now
             yield env.timeout(remaining) | berth.fail_event  # type: ignore[operator]
             remaining -= env.now - t0
-        end = env.now
+        end = max(env.now, start)
     else:
         end = start + handling
     c.handling_end_h[i] = end
@@ -143,11 +162,9 @@ def visit_process(
         c.wait_tide_out_h[i] = w_tide
         c.wait_weather_out_h[i] = w_weather
     c.departed_h[i] = leave
-    now = env.now
-    if leave > now:
-        yield env.timeout(leave - now)
-        c.departed_h[i] = env.now  # the clock's own value (see arrivals_process)
-    alloc.release(berth)
+    if leave > env.now:
+        yield env.timeout(delay_to(env.now, leave))
+    alloc.release(berth, leave)
 
 
 Sampler = Callable[[], float]
