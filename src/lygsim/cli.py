@@ -115,6 +115,76 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="only measure the targets and write calibration.csv"
     )
     _add_experiment_args(p, default_reps=10)
+
+    p = sub.add_parser(
+        "capacity",
+        help="demand sweep: capacity curves and practical capacity per terminal",
+        description="Scale each terminal's demand over a range of factors (same seeds at "
+        "every level) and write capacity.csv (throughput, occupancy, W/S and wait with 95%% "
+        "intervals per level) and practical_capacity.csv (the annual throughput at which W/S "
+        "reaches the terminal's threshold, with an interval) to the output folder (default "
+        "results/<name>/capacity/), with capacity-curve figures.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument(
+        "--terminal",
+        action="append",
+        default=[],
+        metavar="T",
+        help="only this terminal (repeatable)",
+    )
+    p.add_argument(
+        "--demand",
+        default="0.5:1.6:0.1",
+        metavar="START:STOP:STEP",
+        help="demand factors (default 0.5:1.6:0.1; 1 is always included)",
+    )
+    _add_experiment_args(p, default_reps=5)
+
+    p = sub.add_parser(
+        "horizon",
+        help="the year each terminal reaches its threshold, for a base and options",
+        description="With the scenarios' growth rates, find the first year in which each "
+        "terminal passes its W/S threshold, for the base scenario and each option. Writes "
+        "horizon.csv to the output folder (default results/<name>/horizon/).",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="base scenario YAML file")
+    p.add_argument("options", nargs="*", metavar="OPTION", help="option scenario YAML files")
+    p.add_argument("--until", type=int, default=2040, help="last year considered (default 2040)")
+    p.add_argument(
+        "--demand",
+        default="0.5:2.0:0.1",
+        metavar="START:STOP:STEP",
+        help="demand factors swept to find capacity (default 0.5:2.0:0.1)",
+    )
+    _add_experiment_args(p, default_reps=5)
+
+    p = sub.add_parser(
+        "study",
+        help="run an option study file: comparison, capacity gained, horizon, figures, report",
+        description="Run a study file (base, options, replications, seed, demand range, horizon "
+        "year): the base as a full results folder, the paired comparison of every option, the "
+        "capacity each option gains and the year each terminal reaches its threshold, with "
+        "figures and an HTML report. Writes to OUT/<base name>/ and OUT/<study name>/ "
+        "(default OUT: results/).",
+    )
+    p.add_argument("study", metavar="FILE", help="study YAML file")
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address or 'local'"
+    )
+    p.add_argument("--out", type=Path, default=None, help="output root (default results/)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
+    p.add_argument("--verbose", action="store_true", help="one line per stage and level")
+    _add_set(p)
+
+    p = sub.add_parser(
+        "report",
+        help="write the figures and the self-contained HTML report of a results folder",
+        description="Write figures/ and report.html (one self-contained file) for a folder "
+        "written by run, compare, capacity or study.",
+    )
+    p.add_argument("folder", metavar="DIR", help="results folder")
     return parser
 
 
@@ -188,6 +258,30 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return calibrate_command(args, argv=sys.argv)
 
 
+def _cmd_capacity(args: argparse.Namespace) -> int:
+    from lygsim.runner import capacity_command
+
+    return capacity_command(args, argv=sys.argv)
+
+
+def _cmd_horizon(args: argparse.Namespace) -> int:
+    from lygsim.runner import horizon_command
+
+    return horizon_command(args, argv=sys.argv)
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from lygsim.runner import study_command
+
+    return study_command(args, argv=sys.argv)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from lygsim.runner import report_command
+
+    return report_command(args, argv=sys.argv)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from lygsim.runner import compare_command
 
@@ -201,6 +295,10 @@ _COMMANDS = {
     "run": _cmd_run,
     "compare": _cmd_compare,
     "calibrate": _cmd_calibrate,
+    "capacity": _cmd_capacity,
+    "horizon": _cmd_horizon,
+    "study": _cmd_study,
+    "report": _cmd_report,
 }
 
 
