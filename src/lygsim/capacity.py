@@ -240,6 +240,9 @@ def sweep(
                 f"--terminal {t}: no such terminal (have: {', '.join(scenario.terminals)})"
             )
     t0, t1 = _window(scenario)
+    days = kw.get("days")
+    if days is not None:
+        t1 = float(days) * 24.0  # type: ignore[arg-type]
     years = (t1 - t0) / HOURS_PER_YEAR
     rows = []
     for f in factors:
