@@ -2,7 +2,9 @@
 
 Per-ship figures (waits, service, turnaround) count the ships that arrived inside the
 observation window; throughput and calls count the calls whose handling ended inside it;
-occupancy, queue length and yard use are time-weighted over the window.
+occupancy, queue length and yard use are time-weighted over the window. The shuttle's
+berth time counts in its terminal's occupancy and busy berths, not in its calls, waits or
+throughput: the shuttle has KPIs of its own (terminal ``shuttle``, and ``corridor``).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lygsim.records import LEVEL_SERIES, Records
+from lygsim.records import LEVEL_SERIES, Records, ShuttleRecords
 from lygsim.scenario import Cargo, Scenario
 
 KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
@@ -79,7 +81,7 @@ def _level_mean(
     return float(np.sum(np.diff(edges) * values) / (t1 - t0))
 
 
-SERIES = ("queue", "berths_busy", "yard", "berths_down")
+SERIES = ("queue", "berths_busy", "yard", "berths_down", "shuttle_backlog")
 
 
 def _changes(ups: np.ndarray, downs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -97,13 +99,19 @@ def level_series(rec: Records) -> pd.DataFrame:
 
     Columns: ``time_h, series, terminal, value`` (series and terminal categorical). Queue =
     ships waiting to enter (for a berth, the tide or the weather); berths_busy = berths
-    assigned to a ship.
+    assigned to a ship or to the shuttle; shuttle_backlog = southbound transfer TEU booked
+    and not yet sailed (keyed by the shuttle's terminal).
     """
     c = rec.visit_columns()
+    sh = rec.shuttle
     parts_t, parts_s, parts_k, parts_v = [], [], [], []
     for ti in range(len(rec.terminal_names)):
         m = c["terminal"] == ti
         entered, assigned, departed = c["entered_h"][m], c["assigned_h"][m], c["departed_h"][m]
+        if sh is not None and sh.terminal == ti:
+            calls = sh.call_columns(rec.end_h)
+            assigned = np.concatenate([assigned, calls["assigned_h"]])
+            departed = np.concatenate([departed, calls["departed_h"]])
         for code, ups, downs in (
             (0, c["arrived_h"][m], entered[~np.isnan(entered)]),
             (1, assigned[~np.isnan(assigned)], departed[~np.isnan(departed)]),
@@ -113,6 +121,14 @@ def level_series(rec: Records) -> pd.DataFrame:
             parts_v.append(v)
             parts_s.append(np.full(len(t), code, dtype=np.int8))
             parts_k.append(np.full(len(t), ti, dtype=np.int64))
+    if sh is not None:
+        boxes = sh.box_columns(rec.end_h)
+        sailed = boxes["sailed_h"]
+        t, v = _changes(boxes["booked_h"], sailed[~np.isnan(sailed)])
+        parts_t.append(t)
+        parts_v.append(v * sh.batch_teu)
+        parts_s.append(np.full(len(t), SERIES.index("shuttle_backlog"), dtype=np.int8))
+        parts_k.append(np.full(len(t), sh.terminal, dtype=np.int64))
     lv = rec.level_columns()
     if len(lv["time_h"]):
         parts_t.append(lv["time_h"])
@@ -149,6 +165,7 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     port_calls = 0
     all_waits = []
     lv = rec.level_columns()
+    shuttle_calls = rec.shuttle.call_columns(t1) if rec.shuttle is not None else None
     for ti, tname in enumerate(rec.terminal_names):
         term = scenario.terminals[tname]
         unit = term.unit
@@ -172,6 +189,11 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         n_berths = sum(g.count for g in term.berths.values())
         a = np.where(np.isnan(assigned), t1, assigned)
         d = np.where(np.isnan(departed), t1, departed)
+        if shuttle_calls is not None and rec.shuttle is not None and rec.shuttle.terminal == ti:
+            # the shuttle's berth time counts in its terminal's occupancy
+            sa, sd = shuttle_calls["assigned_h"], shuttle_calls["departed_h"]
+            a = np.concatenate([a, np.where(np.isnan(sa), t1, sa)])
+            d = np.concatenate([d, np.where(np.isnan(sd), t1, sd)])
         busy = np.clip(np.minimum(d, t1) - np.maximum(a, t0), 0, None).sum()
         occupancy = float(busy / (n_berths * span))
         q_up = arrived
@@ -248,4 +270,162 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         ("port", "calls", "calls", float(port_calls)),
         ("port", "mean_wait_h", "h", float(waits.mean()) if len(waits) else float("nan")),
     ]
+    if rec.shuttle is not None:
+        rows += shuttle_kpis(rec.shuttle, scenario, t0, t1)
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+# --- the Lianshen Express and the data corridor ---------------------------------------------
+# Per-batch arrays can be long (a decade of growing demand is some 400,000 batches), so the
+# KPIs below keep few of them alive at once and use no sort.
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if len(x) else float("nan")
+
+
+def _p95(x: np.ndarray) -> float:
+    return float(np.percentile(x, 95)) if len(x) else float("nan")
+
+
+def _inside(t: np.ndarray, t0: float, t1: float) -> np.ndarray:
+    return (t >= t0) & (t <= t1)  # NaN (not reached) is never inside
+
+
+def box_balance(sh: ShuttleRecords, at_h: float) -> dict[str, float]:
+    """Southbound transfer TEU by state at ``at_h`` (at most the horizon).
+
+    ``booked`` (before ``at_h``) = ``carried`` (sailed) + ``waiting`` + ``in_clearance``;
+    ``waiting`` counts the cleared boxes in the yard, being loaded and on board
+    (``on_board``: their vessel finished loading, not yet sailed).
+    """
+    n = int(np.searchsorted(sh.booked_h, at_h, side="left"))
+    carried = sh.by_sailing(sh.calls.departed_h, n) <= at_h
+    on_board = (sh.by_sailing(sh.calls.load_end_h, n) <= at_h) & ~carried
+    cleared = sh.cleared_h[:n] <= at_h
+    b = float(sh.batch_teu)
+    return {
+        "booked": n * b,
+        "carried": float(carried.sum()) * b,
+        "waiting": float((cleared & ~carried).sum()) * b,
+        "on_board": float(on_board.sum()) * b,
+        "in_clearance": float((~cleared).sum()) * b,
+    }
+
+
+def shuttle_kpis(
+    sh: ShuttleRecords, scenario: Scenario, t0: float, t1: float
+) -> list[tuple[str, str, str, float]]:
+    """KPI rows of the shuttle (terminal ``shuttle``) and the corridor (``corridor``)."""
+    assert scenario.shuttle is not None
+    calls = sh.call_columns(t1)
+    b = float(sh.batch_teu)
+    span = t1 - t0
+
+    departed = calls["departed_h"]
+    sailed = _inside(departed, t0, t1)
+    sailings = int(sailed.sum())
+    teu_out = float(calls["teu_out"][sailed].sum())
+    teu_in = float(calls["teu_in"][_inside(calls["discharged_h"], t0, t1)].sum())
+    offered = sailings * sh.capacity_teu
+    listed = _inside(calls["load_end_h"], t0, t1)  # load lists closed in the window
+    missed = float(calls["teu_missed_cutoff"][listed].sum())
+    left = float(calls["teu_left_full"][listed].sum())
+    delay = (calls["cast_off_h"] - calls["slot_h"])[sailed]
+    req, asg = calls["requested_h"], calls["assigned_h"]
+    asked = (req >= t0) & (req < t1)
+    got = asked & ~np.isnan(asg)
+
+    # southbound batches booked before the end; those booked in the window for the means
+    n = int(np.searchsorted(sh.booked_h, t1, side="left"))
+    first = int(np.searchsorted(sh.booked_h, t0, side="left"))
+    booked = sh.booked_h[:n]
+    gone = sh.by_sailing(sh.calls.departed_h, n)  # NaN: not sailed
+    # backlog: each batch is in it from booking to sailing; its mean over the window
+    held = np.minimum(np.where(np.isnan(gone), t1, gone), t1) - np.maximum(booked, t0)
+    backlog = float(np.clip(held, 0, None).sum()) * b / span if span > 0 else float("nan")
+    backlog_end = float(np.isnan(gone).sum()) * b
+    del held
+    arrived = gone[first:] + sh.sea_time_h
+    transfer = (arrived - booked[first:])[arrived <= t1]
+    del gone, arrived
+
+    inbound = sh.inbound_columns(t1)
+    released = inbound["released_h"]
+    landed = _inside(inbound["discharged_h"], t0, t1) & ~np.isnan(released)
+    release_wait = (released - inbound["discharged_h"])[landed]
+
+    S = "shuttle"
+    rows: list[tuple[str, str, str, float]] = [
+        (S, "shuttle_annual_capacity_teu", "TEU/yr", scenario.shuttle.annual_capacity_teu),
+        (S, "sailings", "sailings", float(sailings)),
+        (S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
+        (S, "sailing_delay_mean_h", "h", _mean(delay)),
+        (S, "teu_booked", "TEU", (n - first) * b),
+        (S, "teu_carried_out", "TEU", teu_out),
+        (S, "teu_carried_in", "TEU", teu_in),
+        (S, "shuttle_utilisation", "fraction", teu_out / offered if offered else float("nan")),
+        (S, "shuttle_utilisation_in", "fraction", teu_in / offered if offered else float("nan")),
+        (S, "teu_rolled_over", "TEU", missed + left),
+        (S, "teu_rolled_over_cutoff", "TEU", missed),
+        (S, "teu_rolled_over_full", "TEU", left),
+        (S, "transfer_time_mean_h", "h", _mean(transfer)),
+        (S, "transfer_time_p95_h", "h", _p95(transfer)),
+        (S, "backlog_teu", "TEU", backlog),
+        (S, "backlog_end_teu", "TEU", backlog_end),
+        (S, "shuttle_berth_wait_h", "h", _mean((asg - req)[got])),
+        (S, "berth_time_mean_h", "h", _mean((departed - asg)[sailed])),
+        (S, "eta_shared_share", "fraction", _mean(calls["eta_shared"][asked].astype(float))),
+        (S, "release_wait_in_mean_h", "h", _mean(release_wait)),
+    ]
+    if sh.corridor is None:
+        return rows
+    down = np.asarray(sh.corridor_down, dtype=float).reshape(-1, 2)
+    if sh.corridor:
+        lost = np.clip(np.minimum(down[:, 1], t1) - np.maximum(down[:, 0], t0), 0, None).sum()
+        availability = float(1.0 - lost / span) if span > 0 else float("nan")
+        outages = float(((down[:, 0] >= t0) & (down[:, 0] < t1)).sum())
+    else:
+        availability, outages = 0.0, 0.0
+    cleared = sh.cleared_h[first:n]
+    done = cleared <= t1
+    clearance = (cleared - booked[first:])[done]
+    C = "corridor"
+    rows += [
+        (C, "availability", "fraction", availability),
+        (C, "outages", "outages", outages),
+        (C, "clearance_time_mean_h", "h", _mean(clearance)),
+        (C, "clearance_time_p95_h", "h", _p95(clearance)),
+        (
+            C,
+            "cleared_by_corridor_share",
+            "fraction",
+            _mean(sh.by_corridor[first:n][done].astype(float)),
+        ),
+    ]
+    return rows
+
+
+def shuttle_calls_frame(rec: Records) -> pd.DataFrame:
+    """The shuttle's calls at Lianyungang, one row per timetable slot (empty without one)."""
+    if rec.shuttle is None:
+        return pd.DataFrame()
+    c = rec.shuttle.call_columns(rec.end_h)
+    berth = c.pop("berth")
+    df = pd.DataFrame(c)
+    df["berth_id"] = pd.Categorical.from_codes(berth, categories=list(rec.berth_ids))
+    return df
+
+
+def transfer_boxes_frame(rec: Records) -> pd.DataFrame:
+    """Southbound transfer batches, one row each (empty without a shuttle)."""
+    if rec.shuttle is None:
+        return pd.DataFrame()
+    return pd.DataFrame(rec.shuttle.box_columns(rec.end_h))
+
+
+def inbound_boxes_frame(rec: Records) -> pd.DataFrame:
+    """Northbound batches discharged at Lianyungang, one row each (empty without a shuttle)."""
+    if rec.shuttle is None:
+        return pd.DataFrame()
+    return pd.DataFrame(rec.shuttle.inbound_columns(rec.end_h))

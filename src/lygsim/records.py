@@ -65,6 +65,181 @@ class VisitColumns:
     wait_weather_out_h: array
 
 
+SHUTTLE_CALL_TIMES = (
+    "arrived_h",
+    "requested_h",
+    "assigned_h",
+    "entered_h",
+    "berthed_h",
+    "discharged_h",
+    "load_start_h",
+    "load_end_h",
+    "cast_off_h",
+    "departed_h",
+)
+SHUTTLE_CALL_AMOUNTS = (
+    "teu_in",
+    "teu_out",
+    "teu_missed_cutoff",
+    "teu_left_full",
+    "wait_tide_h",
+    "wait_weather_h",
+    "wait_outage_h",
+)
+
+
+class ShuttleCallColumns:
+    """Preallocated columns of the shuttle's calls at Lianyungang, one per timetable slot.
+
+    ``slot_h`` (the timetabled departure), ``cutoff_h`` and ``vessel`` are known before the
+    run; times start as NaN and are written when reached (``departed_h``: left the berth,
+    i.e. sailed), amounts start at 0; ``berth`` is -1 until a berth is assigned and
+    ``eta_shared`` is 1 when the corridor shared the call's ETA (a reserved berth window).
+    """
+
+    def __init__(self, slot_h: np.ndarray, cutoff_h: float, vessels: int):
+        n = len(slot_h)
+        slots = np.asarray(slot_h, dtype=np.float64)
+        self.n = n
+        self.slot_h = array("d", slots.tobytes())
+        self.cutoff_h = array("d", (slots - cutoff_h).tobytes())
+        self.vessel = array("q", (np.arange(n, dtype=np.int64) % vessels).tobytes())
+        nan_block = array("d", [NAN]) * n
+        zero_block = array("d", [0.0]) * n
+        for name in SHUTTLE_CALL_TIMES:
+            setattr(self, name, array("d", nan_block))
+        for name in SHUTTLE_CALL_AMOUNTS:
+            setattr(self, name, array("d", zero_block))
+        self.berth = array("q", [-1]) * n
+        self.eta_shared = array("b", [0]) * n
+
+    slot_h: array
+    cutoff_h: array
+    vessel: array
+    arrived_h: array
+    requested_h: array
+    assigned_h: array
+    entered_h: array
+    berthed_h: array
+    discharged_h: array
+    load_start_h: array
+    load_end_h: array
+    cast_off_h: array
+    departed_h: array
+    teu_in: array
+    teu_out: array
+    teu_missed_cutoff: array
+    teu_left_full: array
+    wait_tide_h: array
+    wait_weather_h: array
+    wait_outage_h: array
+
+
+def _view(a: array, dtype: type) -> np.ndarray:
+    return np.frombuffer(a, dtype=dtype) if len(a) else np.empty(0, dtype=dtype)
+
+
+@dataclass
+class ShuttleRecords:
+    """What the Lianshen Express and the data corridor recorded in one replication.
+
+    Southbound transfer boxes are batches of ``batch_teu`` TEU, all booked before the run
+    (``booked_h``, sorted) with their clearance already known (``cleared_h``,
+    ``by_corridor``); ``sailing`` is the call (timetable slot) that loaded each batch, or
+    -1. Northbound batches (``in_*``) are split at the end from the ``teu_in`` of each call
+    that finished discharging.
+
+    Attributes:
+        terminal: Index of the terminal where the shuttle berths.
+        capacity_teu, batch_teu, sea_time_h, shanghai_time_h: From the scenario.
+        calls: One row per timetable slot.
+        corridor: True/False for a corridor switched on/off, None for no corridor section.
+        corridor_down: The corridor's outages ``(start_h, end_h)``, merged.
+    """
+
+    terminal: int
+    capacity_teu: float
+    batch_teu: int
+    sea_time_h: float
+    shanghai_time_h: float
+    calls: ShuttleCallColumns
+    booked_h: np.ndarray
+    cleared_h: np.ndarray
+    by_corridor: np.ndarray
+    sailing: np.ndarray
+    corridor: bool | None = None
+    corridor_down: list[tuple[float, float]] = field(default_factory=list)
+    in_call: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    in_teu: np.ndarray = field(default_factory=lambda: np.empty(0))
+    in_cleared_h: np.ndarray = field(default_factory=lambda: np.empty(0))
+    in_by_corridor: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+
+    def call_columns(self, end_h: float) -> dict[str, np.ndarray]:
+        """The calls as arrays; ``shanghai_arrived_h`` is derived (NaN beyond ``end_h``)."""
+        c = self.calls
+        out: dict[str, np.ndarray] = {
+            "call": np.arange(c.n, dtype=np.int64),
+            "vessel": _view(c.vessel, np.int64),
+            "slot_h": _view(c.slot_h, np.float64),
+            "cutoff_h": _view(c.cutoff_h, np.float64),
+        }
+        for name in (*SHUTTLE_CALL_TIMES, *SHUTTLE_CALL_AMOUNTS):
+            out[name] = _view(getattr(c, name), np.float64)
+        out["berth"] = _view(c.berth, np.int64)
+        out["eta_shared"] = _view(c.eta_shared, np.int8).astype(bool)
+        sh = out["departed_h"] + self.sea_time_h
+        out["shanghai_arrived_h"] = np.where(sh <= end_h, sh, NAN)
+        return out
+
+    def by_sailing(self, column: array, n: int) -> np.ndarray:
+        """Call column ``column`` for the first ``n`` batches (NaN for a batch not loaded)."""
+        # the extra NaN at the end is what sailing -1 picks
+        values = np.append(_view(column, np.float64), NAN)
+        return values[self.sailing[:n]]
+
+    def box_columns(self, end_h: float) -> dict[str, np.ndarray]:
+        """Southbound batches booked before ``end_h``, one row each, steps not reached NaN.
+
+        ``loaded_h`` is the end of the loading of the batch's sailing, ``sailed_h`` the time
+        it left the berth, ``arrived_h`` the arrival in Shanghai and ``released_h`` the
+        vessel's departure from Shanghai (the boxes are discharged there by then).
+        """
+        n = int(np.searchsorted(self.booked_h, end_h, side="left"))
+
+        def reached(t: np.ndarray) -> np.ndarray:
+            return np.where(t <= end_h, t, NAN)
+
+        sailed = reached(self.by_sailing(self.calls.departed_h, n))
+        arrived = reached(sailed + self.sea_time_h)
+        return {
+            "batch": np.arange(n, dtype=np.int64),
+            "teu": np.full(n, float(self.batch_teu)),
+            "booked_h": self.booked_h[:n],
+            "cleared_h": reached(self.cleared_h[:n]),
+            "by_corridor": self.by_corridor[:n],
+            "sailing": self.sailing[:n].astype(np.int64),
+            "loaded_h": reached(self.by_sailing(self.calls.load_end_h, n)),
+            "sailed_h": sailed,
+            "arrived_h": arrived,
+            "released_h": reached(arrived + self.shanghai_time_h),
+        }
+
+    def inbound_columns(self, end_h: float) -> dict[str, np.ndarray]:
+        """Northbound batches discharged at Lianyungang, one row each."""
+        k = self.in_call
+        discharged = _view(self.calls.discharged_h, np.float64)[k]
+        cleared = np.where(self.in_cleared_h <= end_h, self.in_cleared_h, NAN)
+        return {
+            "call": k,
+            "teu": self.in_teu,
+            "arrived_h": _view(self.calls.arrived_h, np.float64)[k],
+            "discharged_h": discharged,
+            "cleared_h": cleared,
+            "by_corridor": self.in_by_corridor,
+            "released_h": np.maximum(discharged, cleared),  # NaN while clearance is pending
+        }
+
+
 @dataclass
 class Records:
     """Everything one replication recorded.
@@ -81,6 +256,7 @@ class Records:
         notes: Warnings about the scenario raised while building the model.
         closures: Weather closures ``(start_h, end_h)``.
         yard_state: Per terminal index: ``(initial, final level, gone inland)``.
+        shuttle: The Lianshen Express and corridor records, or None without a shuttle.
     """
 
     plan: dict[str, np.ndarray] = field(default_factory=dict)
@@ -98,6 +274,7 @@ class Records:
     notes: list[str] = field(default_factory=list)
     closures: list[tuple[float, float]] = field(default_factory=list)
     yard_state: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    shuttle: ShuttleRecords | None = None
 
     def log_level(self, t: float, series: int, key: int, value: float) -> None:
         """Record that level ``series``/``key`` became ``value`` at time ``t``."""

@@ -32,6 +32,29 @@ KEY_METRICS = [
 ]
 
 
+SHUTTLE_LINES = [
+    (
+        "shuttle",
+        [
+            ("sailings", "{:,.0f} sailings"),
+            ("teu_carried_out", "{:,.0f} TEU out"),
+            ("teu_carried_in", "{:,.0f} TEU in"),
+            ("shuttle_utilisation", "utilisation {:.2f}"),
+            ("teu_rolled_over", "{:,.0f} TEU rolled over"),
+            ("transfer_time_mean_h", "transfer {:.1f} h mean"),
+            ("transfer_time_p95_h", "{:.1f} h p95"),
+        ],
+    ),
+    (
+        "corridor",
+        [
+            ("availability", "availability {:.3f}"),
+            ("clearance_time_mean_h", "clearance {:.2f} h mean"),
+        ],
+    ),
+]
+
+
 @contextmanager
 def atomic_path(path: Path):  # type: ignore[no-untyped-def]
     """Yield a temporary path next to ``path``; on success it is renamed to ``path``."""
@@ -100,7 +123,7 @@ def kpi_table(summary: pd.DataFrame) -> str:
     units = dict(zip(summary["terminal"] + "/" + summary["metric"], summary["unit"], strict=True))
     headers = ["terminal", "unit"] + [label for _, label, _ in KEY_METRICS]
     lines = []
-    for term in [t for t in piv.index if t != "port"]:
+    for term in [t for t in piv.index if t not in ("port", "calibration", "shuttle", "corridor")]:
         row = [str(term), units.get(f"{term}/throughput", "")]
         for metric, _, fmt in KEY_METRICS:
             v = piv.loc[term].get(metric, float("nan"))
@@ -120,6 +143,13 @@ def kpi_table(summary: pd.DataFrame) -> str:
                 for i, (v, w) in enumerate(zip(r, widths, strict=True))
             )
         )
+    for term, picks in SHUTTLE_LINES:
+        got = summary[summary["terminal"] == term].set_index("metric")["mean"]
+        if len(got):
+            out.append(
+                f"{term}: "
+                + ", ".join(fmt.format(got[m]) for m, fmt in picks if m in got and pd.notna(got[m]))
+            )
     port = summary[summary["terminal"] == "port"].set_index("metric")["mean"]
     if len(port):
         out.append(

@@ -337,39 +337,86 @@ class Disruptions(Model):
 
 
 class TransferDemand(Model):
-    """Boxes for Shanghai booked at Lianyungang (ships, rail, trucks)."""
+    """Boxes for Shanghai booked at Lianyungang (ships, rail, trucks), and boxes coming back.
 
-    teu_per_year: PositiveFloat
+    Bookings are a non-homogeneous Poisson process of batches of ``batch_teu`` TEU, with the
+    rate in TEU per year at the start date, monthly seasonality and annual growth (as
+    ``poisson`` arrivals).
+    """
+
+    teu_per_year: PositiveFloat = Field(
+        description="Southbound TEU booked per year at the start date, before seasonality."
+    )
     seasonality: Annotated[list[PositiveFloat], Field(min_length=12, max_length=12)] = Field(
-        default_factory=lambda: [1.0] * 12
+        default_factory=lambda: [1.0] * 12,
+        description="12 relative factors, January first; normalised to mean 1.",
     )
     growth_per_year: Growth = 0.0
-    batch_teu: Annotated[int, Field(ge=1, le=500)] = 1
-    from_shanghai_teu_per_sailing: Dist = Field(
-        default_factory=lambda: {"dist": "constant", "value": 0.0}
+    batch_teu: Annotated[int, Field(ge=1, le=500)] = Field(
+        1, description="TEU per booking; each batch is tracked as one."
     )
+    from_shanghai_teu_per_sailing: Dist = Field(
+        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        description="Northbound TEU on each sailing, rounded and capped at the capacity.",
+    )
+
+    @model_validator(mode="after")
+    def _checks(self) -> TransferDemand:
+        _nonneg("from_shanghai_teu_per_sailing", self.from_shanghai_teu_per_sailing)
+        return self
 
 
 class Shuttle(Model):
-    """The Lianshen Express: a timetabled container shuttle to Shanghai."""
+    """The Lianshen Express: a timetabled container shuttle to Shanghai.
 
-    enabled: bool = True
+    Vessel ``v`` of ``vessels`` sails the timetable's departures ``v``, ``v + vessels``, ...
+    from Lianyungang; each vessel goes to Shanghai and back between its departures.
+    Transfer boxes are cleared through the ``corridor`` section (``enabled: false`` for
+    manual clearance only); without a corridor section, clearance is not modelled (a box
+    is ready when booked) and the shuttle gets no reserved berth window.
+    """
+
+    enabled: bool = Field(True, description="false: no shuttle (and no transfer boxes).")
     terminal: Name = Field(description="Container terminal where the shuttle berths.")
     berth_group: Name | None = Field(None, description="Berth group used; unset: any that fits.")
-    vessels: Annotated[int, Field(ge=1, le=50)]
-    capacity_teu: PositiveFloat
-    dwt_t: PositiveFloat = 12000
-    loa_m: PositiveFloat = 140
-    draft_m: PositiveFloat = 8.0
-    departure_days: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1)] = Field(
-        description="Departure days from Lianyungang, 0 = Monday."
+    vessels: Annotated[int, Field(ge=1, le=50)] = Field(
+        description="Vessels in the rotation; vessel v sails departures v, v + vessels, ..."
     )
-    departure_hour: Annotated[float, Field(ge=0, lt=24)] = 18.0
-    sea_time_h: PositiveFloat
-    shanghai_time_h: PositiveFloat
+    capacity_teu: PositiveFloat = Field(description="TEU each vessel carries each way.")
+    dwt_t: PositiveFloat = Field(12000, description="Size, for berths and the channel.")
+    loa_m: PositiveFloat = Field(140, description="Size, for berths and the channel.")
+    draft_m: PositiveFloat = Field(8.0, description="Size, for berths and the channel.")
+    departure_days: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1)] = Field(
+        description="Departure days from Lianyungang, 0 = Monday; each day once."
+    )
+    departure_hour: Annotated[float, Field(ge=0, lt=24)] = Field(
+        18.0, description="Timetabled cast-off from the berth, hour of the day."
+    )
+    sea_time_h: PositiveFloat = Field(description="Lianyungang berth to Shanghai, each way.")
+    shanghai_time_h: PositiveFloat = Field(description="From arrival to departure at Shanghai.")
     cutoff_h: NonNegFloat = Field(description="Boxes must be cleared this long before departure.")
-    crane_rate_teu_h: PositiveFloat = 60.0
+    crane_rate_teu_h: PositiveFloat = Field(
+        60.0, description="Discharge and loading rate at Lianyungang (all cranes together)."
+    )
     demand: TransferDemand
+
+    @model_validator(mode="after")
+    def _checks(self) -> Shuttle:
+        if len(set(self.departure_days)) != len(self.departure_days):
+            raise CrossFieldError(
+                [("departure_days", "a day is listed twice; list each departure day once")]
+            )
+        if self.demand.batch_teu > self.capacity_teu:
+            raise CrossFieldError(
+                [
+                    (
+                        "demand.batch_teu",
+                        f"a batch of {self.demand.batch_teu} TEU does not fit a vessel of "
+                        f"{self.capacity_teu:g} TEU",
+                    )
+                ]
+            )
+        return self
 
     @property
     def sailings_per_week(self) -> int:
@@ -388,7 +435,7 @@ class OfficeHours(Model):
     start_hour: Annotated[float, Field(ge=0, lt=24)] = 8.5
     end_hour: Annotated[float, Field(gt=0, le=24)] = 17.5
     days: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1)] = Field(
-        default_factory=lambda: [0, 1, 2, 3, 4]
+        default_factory=lambda: [0, 1, 2, 3, 4], description="Working days, 0 = Monday."
     )
 
     @model_validator(mode="after")
@@ -399,17 +446,26 @@ class OfficeHours(Model):
 
 
 class Corridor(Model):
-    """The Shanghai data corridor: messages, outages, automatic and manual clearance."""
+    """The Shanghai data corridor: messages, outages, automatic and manual clearance.
 
-    enabled: bool = True
-    latency_h: Dist
+    When the corridor is up, a box's documents go as a message when it is booked and are
+    cleared automatically; when it is down or switched off, clearance is manual and only
+    progresses during office hours.
+    """
+
+    enabled: bool = Field(True, description="false: no corridor, every clearance is manual.")
+    latency_h: Dist = Field(description="Delivery time of a message.")
     time_between_outages_h: Dist | None = None
     time_to_repair_h: Dist | None = None
-    outages: list[Window] = Field(default_factory=list)
-    auto_clearance_h: Dist
-    manual_clearance_h: Dist
+    outages: list[Window] = Field(default_factory=list, description="Fixed outage windows.")
+    auto_clearance_h: Dist = Field(description="Automatic clearance once the message arrived.")
+    manual_clearance_h: Dist = Field(description="Office hours of work to clear a batch by hand.")
     office_hours: OfficeHours = Field(default_factory=OfficeHours)
-    eta_lead_h: NonNegFloat = Field(24.0, description="How early the shuttle's ETA is shared.")
+    eta_lead_h: NonNegFloat = Field(
+        24.0,
+        description="How early the shuttle's ETA is shared; the corridor must be up then "
+        "for the shuttle to get its reserved berth window.",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Corridor:
@@ -423,6 +479,10 @@ class Corridor(Model):
             _nonneg(name, getattr(self, name))
         if (self.time_between_outages_h is None) != (self.time_to_repair_h is None):
             raise ValueError("give both time_between_outages_h and time_to_repair_h, or neither")
+        if self.time_between_outages_h is not None and self.time_between_outages_h.mean <= 0:
+            raise CrossFieldError(
+                [("time_between_outages_h", "time_between_outages_h must have a positive mean")]
+            )
         return self
 
 
@@ -573,6 +633,8 @@ class Scenario(Model):
                         _unknown("berth group", self.shuttle.berth_group, term.berths),
                     )
                 )
+            else:
+                problems += self._shuttle_fits(self.shuttle, term)
         for tname, tgt in self.calibration.targets.items():
             if tgt.terminal is not None and tgt.terminal not in self.terminals:
                 problems.append(
@@ -596,6 +658,43 @@ class Scenario(Model):
         if problems:
             raise CrossFieldError(problems)
         return self
+
+    def _shuttle_fits(self, sh: Shuttle, term: Terminal) -> list[tuple[str, str]]:
+        problems = []
+        size = f"(dwt {sh.dwt_t:g} t, loa {sh.loa_m:g} m, draft {sh.draft_m:g} m)"
+        groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
+        if not any(term.berths[g].fits(sh) for g in groups):  # type: ignore[arg-type]
+            where = (
+                f"does not fit berth group '{sh.berth_group}'"
+                if sh.berth_group is not None
+                else "fits no berth"
+            )
+            problems.append(
+                (
+                    "shuttle",
+                    f"the shuttle {size} {where} of terminal '{sh.terminal}'; change the "
+                    "shuttle's dwt_t, loa_m or draft_m, or its berth_group",
+                )
+            )
+        if self.nautical is not None:
+            n = self.nautical
+            reach = n.channel_depth_m + (n.tide.high_water_m if n.tide else 0.0)
+            if sh.draft_m + n.ukc_m > reach:
+                problems.append(
+                    (
+                        "shuttle.draft_m",
+                        f"draft {sh.draft_m:g} m + ukc {n.ukc_m:g} m exceeds the channel depth "
+                        f"at high water ({reach:g} m): the shuttle can never enter",
+                    )
+                )
+        return problems
+
+    def shuttle_tide_bound(self) -> bool:
+        """Whether the shuttle may only move inside tide windows (by its draft)."""
+        n = self.nautical
+        if n is None or self.shuttle is None:
+            return False
+        return self.shuttle.draft_m + n.ukc_m > n.channel_depth_m
 
     def _tide_bound(self, cname: str) -> bool:
         sc = self.ship_classes[cname]

@@ -96,9 +96,7 @@ class BerthAllocator:
         self.fits[class_index] = tuple(berth_indices)
         self.fit_sets[class_index] = frozenset(berth_indices)
 
-    def request(
-        self, ship_class: int, scheduled: bool, first: bool = False
-    ) -> Berth | simpy.Event:
+    def request(self, ship_class: int, scheduled: bool, first: bool = False) -> Berth | simpy.Event:
         """Take a free berth now, or return an event that yields the berth when one is given.
 
         ``first`` puts the request ahead of every waiting ship (after earlier ``first``

@@ -1,7 +1,8 @@
 """Build the port for one replication and run it.
 
-:func:`run_model` turns a scenario into SimPy processes (arrivals, ships, berth outages),
-runs them to the horizon and returns the :class:`~lygsim.records.Records`.
+:func:`run_model` turns a scenario into SimPy processes (arrivals, ships, berth outages,
+the Lianshen Express and its data corridor), runs them to the horizon and returns the
+:class:`~lygsim.records.Records`.
 """
 
 from __future__ import annotations
@@ -15,25 +16,50 @@ from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
 from lygsim.model.ships import ShipContext, arrivals_process
+from lygsim.model.shuttle import round_trip_h, start_shuttle
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
 from lygsim.scenario import Scenario
 from lygsim.streams import Streams
 
 
 def unhonoured_settings(scenario: Scenario) -> list[str]:
-    """Scenario settings the model does not act on yet, one sentence each."""
+    """Notes on settings the model cannot act on as written, one sentence each."""
     notes = []
-    if scenario.shuttle is not None and scenario.shuttle.enabled:
+    sh, cor = scenario.shuttle, scenario.corridor
+    shuttle_on = sh is not None and sh.enabled
+    if cor is not None and cor.enabled and not shuttle_on:
         notes.append(
-            "shuttle: the Lianshen Express is not simulated yet; its settings are "
-            "validated but have no effect on this run"
+            "corridor: there is no Lianshen Express (shuttle) in this run, so the corridor is "
+            "not simulated and its settings have no effect"
         )
-    if scenario.corridor is not None and scenario.corridor.enabled:
-        notes.append(
-            "corridor: the Shanghai data corridor is not simulated yet; its settings "
-            "are validated but have no effect on this run"
-        )
+    if shuttle_on:
+        notes += _timetable_notes(scenario)
     return notes
+
+
+def _timetable_notes(scenario: Scenario) -> list[str]:
+    """A warning when the shuttle's vessels cannot keep its timetable."""
+    sh = scenario.shuttle
+    assert sh is not None
+    term = scenario.terminals[sh.terminal]
+    groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
+    fits = [g for g in groups if term.berths[g].fits(sh)]  # type: ignore[arg-type]
+    berthing = max(term.berths[g].berthing_h.mean for g in fits)
+    unberthing = max(term.berths[g].unberthing_h.mean for g in fits)
+    transit = scenario.nautical.transit_h if scenario.nautical else 0.0
+    need = round_trip_h(sh, transit, berthing, unberthing)
+    # the tightest stretch of the timetable a vessel has between its own departures
+    days = sorted(sh.departure_days)
+    slots = [d * 24.0 + w * 168.0 for w in range(sh.vessels + 2) for d in days]
+    have = min(slots[i + sh.vessels] - slots[i] for i in range(len(days)))
+    if need > have + 1e-9:
+        return [
+            f"shuttle: {sh.vessels} vessel(s) cannot keep a timetable of "
+            f"{sh.sailings_per_week} sailings a week: a round trip takes about {need:.0f} h "
+            f"(sea, Shanghai, berthing, discharging and loading) but a vessel has as little "
+            f"as {have:.0f} h between its departures, so sailings will leave late"
+        ]
+    return []
 
 
 def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = None) -> Records:
@@ -105,6 +131,7 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     transit = scenario.nautical.transit_h if scenario.nautical else 0.0
 
     start_outages(env, scenario, streams, allocators, berth_lookup, t_index, rec)
+    shuttle = start_shuttle(env, scenario, streams, allocators, t_index, channel, transit, horizon)
 
     plan = arrival_plan(scenario, streams, horizon)
     rec.plan = {
@@ -133,6 +160,8 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     env.process(arrivals_process(ctx, plan))
     env.run(until=horizon)
     rec.n_arrived = ctx.n_arrived
+    if shuttle is not None:
+        rec.shuttle = shuttle.finish(horizon)
     for ti, yard in enumerate(yards):
         if yard is not None:
             yard.settle(horizon)
