@@ -26,9 +26,9 @@ REPORTED_GROWTH = {  # Lianyungang Daily 2023-12-11, Jan-Oct 2023 on Jan-Oct 202
 def test_expected_figures_follow_the_rate_arithmetic():
     sc = lygsim.load_scenario(S2023)
     t = sc.calibration.targets["container_teu"]
+    poisson = ("feeder_calls", "panamax_calls", "post_panamax_calls")
     doubled = lygsim.load_scenario(
-        S2023,
-        [f"arrivals.{s}.scale=2" for s in ("feeder_calls", "panamax_calls", "post_panamax_calls")],
+        S2023, [f"arrivals.{s}.scale={2 * sc.arrivals[s].scale!r}" for s in poisson]
     )
     liner = expected(sc, t) - expected(
         sc, t, ["feeder_calls", "panamax_calls", "post_panamax_calls"]
