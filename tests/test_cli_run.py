@@ -33,7 +33,10 @@ def test_run_writes_every_file(tmp_path, capsys):
         "scenario.yaml",
         "manifest.json",
         "runs",
+        "figures",
+        "report.html",
     }
+    assert (out / "figures" / "berth_occupancy.png").stat().st_size > 0
     levels = pd.read_parquet(out / "levels.parquet")
     assert {"queue", "berths_busy"} <= set(levels.series.astype(str))
     summary = pd.read_csv(out / "summary.csv")
@@ -90,7 +93,19 @@ def test_run_writes_every_file(tmp_path, capsys):
 def test_same_seed_same_numbers(tmp_path):
     for name in ("a", "b"):
         assert (
-            main(["run", str(MM1), "--seed", "5", "--days", "300", "--out", str(tmp_path / name)])
+            main(
+                [
+                    "run",
+                    str(MM1),
+                    "--seed",
+                    "5",
+                    "--days",
+                    "300",
+                    "--no-figures",
+                    "--out",
+                    str(tmp_path / name),
+                ]
+            )
             == 0
         )
     a = pd.read_csv(tmp_path / "a" / "replications.csv")

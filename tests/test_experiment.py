@@ -121,7 +121,18 @@ def test_a_failing_replication_names_itself_and_keeps_the_others(tmp_path, monke
 
 def test_killed_run_resumes_with_the_same_summary(tmp_path):
     scenario = MM2
-    args = ["--reps", "12", "--seed", "9", "--days", "12000", "--workers", "1", "--quiet"]
+    args = [
+        "--reps",
+        "12",
+        "--seed",
+        "9",
+        "--days",
+        "12000",
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+    ]
     whole = tmp_path / "whole"
     assert main(["run", str(scenario), "--out", str(whole), *args]) == 0
     part = tmp_path / "part"

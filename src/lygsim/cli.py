@@ -212,6 +212,12 @@ def _add_experiment_args(p: argparse.ArgumentParser, default_reps: int = 1) -> N
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     p.add_argument("--verbose", action="store_true", help="one line per replication")
+    p.add_argument(
+        "--no-figures",
+        dest="figures",
+        action="store_false",
+        help="skip the figures and the HTML report (tables only; faster)",
+    )
     _add_set(p)
 
 

@@ -206,6 +206,9 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             run_time_s=round(time.perf_counter() - t0, 3),
         ),
     )
+    if getattr(args, "figures", True):
+        progress.stage(f"{name}: figures and report")
+        _figures(out, "run")
     if not args.quiet:
         print(f"{name}: {n} replication(s), seed {args.seed} (mean of replications)")
         print(kpi_table(result.summary))
@@ -270,6 +273,9 @@ def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             run_time_s=round(time.perf_counter() - t0, 3),
         ),
     )
+    write_text(out / f"scenario_{base.scenario.name}.yaml", to_yaml(base))
+    if getattr(args, "figures", True):
+        _figures(out, "compare")
     if not args.quiet:
         print(comparison_table(result.table))
         print(f"results written to {out}/")
@@ -416,7 +422,8 @@ def capacity_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             run_time_s=round(time.perf_counter() - t0, 3),
         ),
     )
-    _figures(out, "capacity")
+    if getattr(args, "figures", True):
+        _figures(out, "capacity")
     if not args.quiet:
         print(f"{name}: practical capacity (annual throughput at which W/S reaches its threshold)")
         print(format_practical(result.practical))

@@ -1,0 +1,866 @@
+"""One self-contained HTML report of a results folder.
+
+The report holds the scenario summary, the KPI tables with their intervals, the paired
+comparison if there is one, every figure of ``figures/`` embedded as a PNG data URI, and
+the manifest. It needs no network, no JavaScript and no other file: it can be mailed or
+opened offline. Every text that comes from a scenario, a CSV or the manifest is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lygsim import __version__
+from lygsim.errors import UsageError
+from lygsim.plots import (
+    NON_TERMINALS,
+    figures_for_capacity,
+    figures_for_compare,
+    figures_for_run,
+    figures_for_study,
+    read_json,
+    read_yaml,
+)
+from lygsim.report import COMPARE_METRICS, write_text
+
+REPORT_FILE = "report.html"
+
+CSS = """
+body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #1a1a1a;
+  margin: 0 auto; max-width: 1180px; padding: 1.5rem 2rem 3rem; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 2px solid #333; padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin-top: 1.4rem; }
+p.lead { color: #444; margin-top: 0.2rem; }
+table { border-collapse: collapse; margin: 0.6rem 0 1rem; font-size: 0.88rem; }
+th, td { border: 1px solid #c8c8c8; padding: 0.3rem 0.55rem; vertical-align: top; }
+th { background: #eeeeee; text-align: left; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td .ci { display: block; color: #555; font-size: 0.78rem; }
+td.over { font-weight: bold; background: #fbe3e3; }
+td.sig { font-weight: bold; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+dl.facts dt { font-weight: bold; }
+dl.facts dd { margin: 0; }
+figure { margin: 1.2rem 0 2rem; page-break-inside: avoid; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: 0.88rem; color: #333; margin-top: 0.3rem; }
+nav ul { columns: 2; font-size: 0.9rem; }
+.note { font-size: 0.85rem; color: #444; }
+code { font-size: 0.85rem; background: #f4f4f4; padding: 0 0.2rem; word-break: break-all; }
+details { margin: 0.5rem 0; }
+summary { cursor: pointer; font-weight: bold; }
+footer { margin-top: 3rem; font-size: 0.8rem; color: #666; }
+"""
+
+# (metric, column title, kind): kind sets the number format
+KPI_COLUMNS = [
+    ("calls", "calls", "count"),
+    ("throughput", "throughput", "count"),
+    ("berth_occupancy", "berth occupancy", "pct"),
+    ("mean_wait_h", "mean wait (h)", "h"),
+    ("p95_wait_h", "95th pct wait (h)", "h"),
+    ("mean_service_h", "mean service (h)", "h"),
+    ("wait_service_ratio", "W/S", "ratio"),
+    ("mean_queue_length", "mean queue (ships)", "h"),
+    ("yard_utilisation", "yard use", "pct"),
+]
+WAIT_CAUSES = [
+    ("mean_wait_berth_h", "berth"),
+    ("mean_wait_tide_h", "tide"),
+    ("mean_wait_weather_h", "weather"),
+    ("mean_wait_yard_h", "yard"),
+    ("mean_wait_outage_h", "outage"),
+]
+SYSTEMS = [("shuttle", "Lianshen Express"), ("corridor", "Shanghai data corridor")]
+
+FIGURE_CAPTIONS: list[tuple[str, str]] = [
+    (
+        "option_comparison",
+        "Change of each main KPI with each option (option minus base), mean of the paired "
+        "replications with its 95% paired interval; solid and starred bars are significant.",
+    ),
+    (
+        "berth_occupancy",
+        "Berth occupancy per terminal: share of berth-hours held by ships, mean of the "
+        "replications with its 95% confidence interval. The dashed line is the terminal's "
+        "maximum occupancy from the scenario.",
+    ),
+    (
+        "waiting_times",
+        "Share of ships waiting longer than a given time before entering the channel (berth, "
+        "tide and weather waits), ships arriving after the warm-up, all replications pooled.",
+    ),
+    (
+        "queue_length",
+        "Ships waiting to enter, per terminal, over the whole horizon of one replication: "
+        "every change (grey) and the daily time-weighted mean (black). The hatched band is "
+        "the warm-up, left out of every KPI.",
+    ),
+    (
+        "berth_gantt",
+        "Berth occupation in the week with the most waiting at this terminal (one "
+        "replication): one bar per call from berth assignment to departure, solid while "
+        "cargo is handled; above, the ships waiting to enter.",
+    ),
+    (
+        "yard_levels",
+        "Yard stock per terminal over the horizon of one replication, as a share of the "
+        "yard's capacity.",
+    ),
+    (
+        "shuttle",
+        "Lianshen Express: slot utilisation, transfer time of a box and boxes carried, with "
+        "95% intervals.",
+    ),
+    (
+        "capacity_gained",
+        "Practical capacity gained by each option: the change of the annual throughput at "
+        "which W/S reaches the terminal's threshold.",
+    ),
+    (
+        "horizon",
+        "Growth horizon: the first year in which each terminal's demand passes its practical "
+        "capacity, with the years from the capacity's 95% interval.",
+    ),
+    (
+        "capacity",
+        "Capacity curve: waiting time over service time (W/S) as demand grows, against berth "
+        "occupancy (with the M/M/c and M/E2/c queueing curves for the same berth count) and "
+        "against annual throughput, with the terminal's W/S threshold.",
+    ),
+]
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value's text (quotes included)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _unsigned_zero(text: str) -> str:
+    """``-0.0`` and ``+0.00 pp`` read as ``0.0`` and ``0.00 pp``."""
+    digits = re.sub(r"[^0-9]", "", text)
+    if text[:1] in "+-" and digits and int(digits) == 0:
+        return text[1:]
+    return text
+
+
+def _num(value: Any, kind: str) -> str:
+    return _unsigned_zero(_num_text(value, kind))
+
+
+def _num_text(value: Any, kind: str) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if not math.isfinite(v):
+        return "-"
+    if kind == "count":
+        return f"{v:,.0f}"
+    if kind == "pct":
+        return f"{v:.1%}"
+    if kind == "ratio":
+        return f"{v:.3f}"
+    return f"{v:,.1f}"
+
+
+def _cell(mean: Any, lo: Any, hi: Any, kind: str, css: str = "num") -> str:
+    ci = ""
+    if _num(lo, kind) != "-" and _num(hi, kind) != "-":
+        ci = f'<span class="ci">[{esc(_num(lo, kind))}, {esc(_num(hi, kind))}]</span>'
+    return f'<td class="{css}">{esc(_num(mean, kind))}{ci}</td>'
+
+
+def _table(headers: Sequence[str], rows: Iterable[str], caption: str = "") -> str:
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+# --- sections ----------------------------------------------------------------------------
+
+
+def _scenario_section(scen: Mapping[str, Any], man: Mapping[str, Any]) -> str:
+    meta = scen.get("scenario") or {}
+    horizon = man.get("days") or meta.get("horizon_days")
+    warmup = meta.get("warmup_days")
+    facts = [
+        ("Scenario", meta.get("name", "")),
+        ("Description", meta.get("description", "")),
+        ("Start date", meta.get("start_date", "")),
+        ("Horizon", f"{float(horizon):g} days" if horizon else ""),
+        ("Warm-up (simulated, not counted)", f"{float(warmup):g} days" if warmup else "0 days"),
+    ]
+    if horizon and warmup is not None:
+        facts.append(("Observation window", f"{float(horizon) - float(warmup):g} days"))
+    out = ['<h2 id="scenario">Scenario</h2><dl class="facts">']
+    out += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v != ""]
+    out.append("</dl>")
+    rows = []
+    for name, term in (scen.get("terminals") or {}).items():
+        groups = term.get("berths") or {}
+        total = sum(int(g.get("count", 0)) for g in groups.values())
+        detail = ", ".join(
+            f"{g} {int(b.get('count', 0))} (max {float(b.get('max_dwt_t', 0)):,.0f} t)"
+            for g, b in groups.items()
+        )
+        yard = term.get("yard") or {}
+        thr = term.get("thresholds") or {}
+        rows.append(
+            "<tr>"
+            f"<td>{esc(name)}</td><td>{esc(term.get('cargo', ''))}</td>"
+            f'<td class="num">{esc(total)}</td><td>{esc(detail)}</td>'
+            f'<td class="num">{esc(_num(yard.get("capacity"), "count"))}</td>'
+            f'<td class="num">{esc(_num(thr.get("max_wait_service_ratio"), "ratio"))}</td>'
+            f'<td class="num">{esc(_num(thr.get("max_occupancy"), "pct"))}</td>'
+            f"<td>{esc(term.get('description', ''))}</td>"
+            "</tr>"
+        )
+    if rows:
+        out.append("<h3>Terminals</h3>")
+        out.append(
+            _table(
+                [
+                    "terminal",
+                    "cargo",
+                    "berths",
+                    "berth groups (max size)",
+                    "yard capacity",
+                    "max W/S",
+                    "max occupancy",
+                    "description",
+                ],
+                rows,
+            )
+        )
+    sources = meta.get("sources") or []
+    if sources:
+        items = "".join(f"<li>{esc(s)}</li>" for s in sources)
+        out.append(f"<details><summary>Sources</summary><ul>{items}</ul></details>")
+    return "".join(out)
+
+
+def _thresholds(scen: Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for name, term in (scen.get("terminals") or {}).items():
+        thr = term.get("thresholds") or {}
+        out[str(name)] = {
+            "wait_service_ratio": float(thr.get("max_wait_service_ratio", math.inf)),
+            "berth_occupancy": float(thr.get("max_occupancy", math.inf)),
+        }
+    return out
+
+
+def _kpi_section(
+    summary: pd.DataFrame, thresholds: Mapping[str, Mapping[str, float]], heading: str
+) -> str:
+    s = summary.copy()
+    s["terminal"] = s["terminal"].astype(str)
+    by = {
+        (t, m): r for t, m, r in zip(s["terminal"], s["metric"], s.to_dict("records"), strict=True)
+    }
+    occupancy = set(s.loc[s["metric"] == "berth_occupancy", "terminal"])
+    terminals = [
+        t for t in dict.fromkeys(s["terminal"]) if t not in NON_TERMINALS and t in occupancy
+    ]
+    metrics = [c for c in KPI_COLUMNS if (s["metric"] == c[0]).any()]
+    over_any = False
+    rows = []
+    for t in terminals:
+        unit = by.get((t, "throughput"), {}).get("unit", "")
+        cells = [f"<td>{esc(t)}</td><td>{esc(unit)}</td>"]
+        for metric, _, kind in metrics:
+            r = by.get((t, metric))
+            if r is None:
+                cells.append('<td class="num">-</td>')
+                continue
+            limit = thresholds.get(t, {}).get(metric, math.inf)
+            over = _finite(r["mean"]) and float(r["mean"]) > limit
+            over_any |= over
+            cells.append(
+                _cell(r["mean"], r["ci_low"], r["ci_high"], kind, "num over" if over else "num")
+            )
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    out = [heading]
+    n = int(s["n"].max()) if "n" in s.columns and len(s) else 0
+    out.append(
+        f'<p class="note">Mean of {esc(n)} replication(s); in brackets the Student-t 95% '
+        "confidence interval over replications."
+        + (
+            " Shaded bold cells are above the terminal's threshold (maximum W/S or occupancy)."
+            if over_any
+            else ""
+        )
+        + "</p>"
+    )
+    out.append(_table(["terminal", "unit", *[title for _, title, _ in metrics]], rows))
+    causes = [c for c in WAIT_CAUSES if (s["metric"] == c[0]).any()]
+    if causes:
+        rows = []
+        for t in terminals:
+            cells = [f"<td>{esc(t)}</td>"]
+            for metric, _ in causes:
+                r = by.get((t, metric))
+                cells.append(
+                    _cell(r["mean"], r["ci_low"], r["ci_high"], "h") if r else "<td>-</td>"
+                )
+            rows.append(f"<tr>{''.join(cells)}</tr>")
+        out.append("<h3>Mean wait by cause (hours per ship)</h3>")
+        out.append(_table(["terminal", *[c for _, c in causes]], rows))
+    port = s[s["terminal"] == "port"]
+    if len(port):
+        out.append("<h3>Port-wide</h3>")
+        out.append(
+            _table(["metric", "unit", "mean [95% interval]"], _long_rows(port.to_dict("records")))
+        )
+    for key, title in SYSTEMS:
+        rows_ = s[s["terminal"] == key]
+        if len(rows_):
+            out.append(f"<h3>{esc(title)}</h3>")
+            out.append(
+                _table(
+                    ["metric", "unit", "mean [95% interval]"], _long_rows(rows_.to_dict("records"))
+                )
+            )
+    return "".join(out)
+
+
+def _kind(metric: str, unit: str) -> str:
+    """Number format of a metric given in long form."""
+    if unit == "fraction":
+        return "pct"
+    if unit in ("h", "ratio") or metric.endswith("_h"):
+        return "h" if unit != "ratio" else "ratio"
+    return "count"
+
+
+def _long_rows(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [
+        f"<tr><td>{esc(r['metric'])}</td><td>{esc(r['unit'])}</td>"
+        + _cell(r["mean"], r["ci_low"], r["ci_high"], _kind(str(r["metric"]), str(r["unit"])))
+        + "</tr>"
+        for r in records
+    ]
+
+
+def _finite(v: Any) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _comparison_row(term: str, name: str, r: Mapping[str, Any], kind: str) -> str:
+    delta_kind = "pp" if kind == "pct" else kind
+    sig = bool(r.get("significant"))
+    rel = r.get("rel_change")
+    unit = "%" if kind == "pct" else r.get("unit", "")
+    return (
+        f'<tr class="{"sig" if sig else ""}">'
+        f"<td>{esc(term)}</td><td>{esc(name)}</td><td>{esc(unit)}</td>"
+        f'<td class="num">{esc(_num(r["base_mean"], kind))}</td>'
+        f'<td class="num">{esc(_num(r["option_mean"], kind))}</td>'
+        f'<td class="num{" sig" if sig else ""}">{esc(_delta(r["delta"], delta_kind))}'
+        f'<span class="ci">[{esc(_delta(r["delta_ci_low"], delta_kind))}, '
+        f"{esc(_delta(r['delta_ci_high'], delta_kind))}]</span></td>"
+        f'<td class="num">{esc(f"{float(rel):+.1%}" if _finite(rel) else "-")}</td>'
+        f'<td class="num">{"*" if sig else ""}</td></tr>'
+    )
+
+
+def _comparison_section(table: pd.DataFrame) -> str:
+    labels = dict(COMPARE_METRICS)
+    kinds = {
+        "throughput": "count",
+        "berth_occupancy": "pct",
+        "mean_wait_h": "h",
+        "wait_service_ratio": "ratio",
+    }
+    headers = ["terminal", "KPI", "unit", "base", "option", "change [95% interval]", "%", "sig."]
+    out = [
+        '<h2 id="comparison">Options against the base</h2>',
+        '<p class="note">Paired differences (option minus base), replication by replication '
+        "with the same random numbers; in brackets the 95% paired interval. Bold changes "
+        "marked * are significant (the interval excludes zero); occupancy changes are in "
+        "percentage points (pp). Shuttle and corridor figures are listed where the change "
+        "is significant.</p>",
+    ]
+    table = table.assign(terminal=table["terminal"].astype(str))
+    for option, grp in table.groupby("option", sort=False):
+        main = grp[grp["metric"].isin(labels) & ~grp["terminal"].isin(NON_TERMINALS)]
+        rows, unchanged = [], []
+        for term, trows in main.groupby("terminal", sort=False):
+            if (trows["delta"].fillna(0) == 0).all():
+                unchanged.append(str(term))
+                continue
+            for r in trows.to_dict("records"):
+                metric = str(r["metric"])
+                rows.append(_comparison_row(str(term), labels[metric], r, kinds[metric]))
+        systems = grp[grp["terminal"].isin([k for k, _ in SYSTEMS])]
+        sig = (
+            systems["significant"].fillna(False).astype(bool) if "significant" in systems else False
+        )
+        for r in systems[(systems["delta"].fillna(0) != 0) & sig].to_dict("records"):
+            kind = _kind(str(r["metric"]), str(r.get("unit", "")))
+            rows.append(_comparison_row(str(r["terminal"]), str(r["metric"]), r, kind))
+        out.append(f"<h3>{esc(option)}</h3>")
+        if rows:
+            out.append(_table(headers, rows))
+        if unchanged:
+            out.append(
+                f'<p class="note">Unchanged in every replication: {esc(", ".join(unchanged))}.</p>'
+            )
+    return "".join(out)
+
+
+def _delta(value: Any, kind: str) -> str:
+    return _unsigned_zero(_delta_text(value, kind))
+
+
+def _delta_text(value: Any, kind: str) -> str:
+    if not _finite(value):
+        return "-"
+    v = float(value)
+    if kind == "pp":
+        return f"{v * 100:+.2f} pp"
+    if kind == "count":
+        return f"{v:+,.0f}"
+    if kind == "ratio":
+        return f"{v:+.3f}"
+    return f"{v:+.2f}"
+
+
+def _capacity_value(value: Any, unit: str) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if v == math.inf:
+        return "beyond range"
+    if v == -math.inf:
+        return "below range"
+    return _num(v, "count") if unit else _num(v, "h")
+
+
+def _signed_pct(value: Any) -> str:
+    return _unsigned_zero(f"{float(value):+.2%}") if _finite(value) else "-"
+
+
+def _differs_from_base(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of the first scenario, and of the others where they differ from it."""
+    if "scenario" not in table.columns:
+        return table
+    scen = table["scenario"].astype(str)
+    base = table[scen == scen.iloc[0]].set_index("terminal")
+    keep = []
+    for i, r in enumerate(table.to_dict("records")):
+        b = base.loc[r["terminal"]] if r["terminal"] in base.index else None
+        same = (
+            b is not None
+            and scen.iloc[i] != scen.iloc[0]
+            and all((pd.isna(r[c]) and pd.isna(b[c])) or r[c] == b[c] for c in columns if c in r)
+        )
+        keep.append(not same)
+    return table[keep]
+
+
+def _capacity_section(folder: Path, until: Any) -> str:
+    out: list[str] = []
+    practical = folder / "practical_capacity.csv"
+    if practical.is_file():
+        p = _differs_from_base(pd.read_csv(practical), ["capacity", "capacity_ci_low"])
+        multi = "scenario" in p.columns
+        rows = []
+        for r in p.to_dict("records"):
+            unit = str(r.get("unit", ""))
+            cap = _capacity_value(r["capacity"], unit)
+            ci = (
+                f'<span class="ci">[{esc(_capacity_value(r["capacity_ci_low"], unit))}, '
+                f"{esc(_capacity_value(r['capacity_ci_high'], unit))}]</span>"
+            )
+            rows.append(
+                "<tr>"
+                + (f"<td>{esc(r['scenario'])}</td>" if multi else "")
+                + f"<td>{esc(r['terminal'])}</td><td>{esc(unit)}</td>"
+                f'<td class="num">{esc(_num(r.get("threshold"), "ratio"))}</td>'
+                f'<td class="num">{esc(r.get("berths", ""))}</td>'
+                f'<td class="num">{esc(_num(r.get("throughput_now"), "count"))}</td>'
+                f'<td class="num">{esc(cap)}{ci}</td>'
+                f'<td class="num">{esc(_num(r.get("demand_factor_at_capacity"), "ratio"))}</td>'
+                f'<td class="num">{esc(_num(r.get("headroom"), "pct"))}</td></tr>'
+            )
+        out.append('<h2 id="capacity">Practical capacity</h2>')
+        out.append(
+            '<p class="note">The annual throughput at which W/S reaches the terminal\'s '
+            "threshold, interpolated between demand levels; in brackets where the 95% bounds "
+            "of W/S cross it. Headroom: capacity over today's throughput, minus one."
+            + (" Options are listed where they differ from the base." if multi else "")
+            + "</p>"
+        )
+        headers = [
+            "terminal",
+            "unit",
+            "W/S threshold",
+            "berths",
+            "throughput now (per year)",
+            "practical capacity (per year)",
+            "demand factor at capacity",
+            "headroom",
+        ]
+        out.append(_table(["scenario", *headers] if multi else headers, rows))
+    gained = folder / "capacity_gained.csv"
+    if gained.is_file():
+        g = pd.read_csv(gained)
+        g = g[g["gained"].fillna(0) != 0]
+        rows = [
+            f"<tr><td>{esc(r['option'])}</td><td>{esc(r['terminal'])}</td>"
+            f"<td>{esc(r['unit'])}</td>"
+            f'<td class="num">{esc(_capacity_value(r["base_capacity"], "x"))}</td>'
+            f'<td class="num">{esc(_capacity_value(r["option_capacity"], "x"))}</td>'
+            f'<td class="num">{esc(_delta(r["gained"], "count"))}</td>'
+            f'<td class="num">{esc(_signed_pct(r["gained_share"]))}</td></tr>'
+            for r in g.to_dict("records")
+        ]
+        out.append('<h3 id="gained">Practical capacity gained by each option</h3>')
+        if rows:
+            headers = ["option", "terminal", "unit", "base", "option", "gained", "%"]
+            out.append(_table(headers, rows))
+        else:
+            out.append('<p class="note">No option changes any practical capacity.</p>')
+    horizon = folder / "horizon.csv"
+    if horizon.is_file():
+        h = _differs_from_base(pd.read_csv(horizon), ["year", "year_ci_low", "year_ci_high"])
+        last = f"not by {until}" if until else "not in the period"
+        rows = []
+        for r in h.to_dict("records"):
+            year = "-" if not _finite(r["year"]) else f"{int(r['year'])}"
+            year = last if year == "-" else year
+            lo = "?" if not _finite(r.get("year_ci_low")) else f"{int(r['year_ci_low'])}"
+            hi = (
+                f"after {until}"
+                if not _finite(r.get("year_ci_high"))
+                else f"{int(r['year_ci_high'])}"
+            )
+            rows.append(
+                f"<tr><td>{esc(r.get('scenario', ''))}</td><td>{esc(r['terminal'])}</td>"
+                f'<td class="num">{esc(_num(r.get("threshold"), "ratio"))}</td>'
+                f'<td class="num">{esc(year)}<span class="ci">[{esc(lo)}, {esc(hi)}]</span></td>'
+                "</tr>"
+            )
+        out.append('<h2 id="horizon">Growth horizon</h2>')
+        out.append(
+            '<p class="note">The first calendar year in which demand, growing at the '
+            "scenario's rates, passes the practical capacity; in brackets the years from the "
+            "capacity's interval. Options are listed where they move the year.</p>"
+        )
+        out.append(_table(["scenario", "terminal", "W/S threshold", "year"], rows))
+    return "".join(out)
+
+
+def _study_section(study: Mapping[str, Any]) -> str:
+    keys = [
+        ("name", "Study"),
+        ("description", "Description"),
+        ("base", "Base"),
+        ("options", "Options"),
+        ("reps", "Replications per scenario"),
+        ("seed", "Seed"),
+        ("days", "Days simulated"),
+        ("demand", "Demand factors (capacity curves)"),
+        ("capacity_reps", "Replications per demand level"),
+        ("until", "Growth horizon until"),
+    ]
+    items = []
+    for key, title in keys:
+        value = study.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        items.append(f"<dt>{esc(title)}</dt><dd>{esc(value)}</dd>")
+    return f'<h2 id="study">Study</h2><dl class="facts">{"".join(items)}</dl>'
+
+
+RESULT_FILES = ("summary.csv", "comparison.csv", "capacity.csv", "horizon.csv")
+
+
+def _figure_order(path: Path) -> tuple[int, str]:
+    for i, (prefix, _) in enumerate(FIGURE_CAPTIONS):
+        if path.stem.startswith(prefix):
+            return i, path.stem
+    return len(FIGURE_CAPTIONS), path.stem
+
+
+def _caption(path: Path) -> str:
+    for prefix, text in FIGURE_CAPTIONS:
+        if path.stem.startswith(prefix):
+            rest = path.stem[len(prefix) :].strip("_")
+            return f"{rest.replace('_', ' ')}: {text}" if rest else text
+    return path.stem.replace("_", " ")
+
+
+def _figures_section(folder: Path) -> str:
+    files = sorted((folder / "figures").glob("*.png"), key=_figure_order)
+    if not files:
+        return ""
+    out = ['<h2 id="figures">Figures</h2>']
+    for f in files:
+        data = base64.b64encode(f.read_bytes()).decode("ascii")
+        out.append(
+            f'<figure id="fig-{esc(f.stem)}"><img src="data:image/png;base64,{data}" '
+            f'alt="{esc(f.stem.replace("_", " "))}">'
+            f"<figcaption>{esc(_caption(f))}</figcaption></figure>"
+        )
+    return "".join(out)
+
+
+def _manifest_section(man: Mapping[str, Any]) -> str:
+    if not man:
+        return ""
+    keys = [
+        ("lygsim_version", "lygsim version"),
+        ("command", "command"),
+        ("scenario", "scenario"),
+        ("base", "base"),
+        ("options", "options"),
+        ("scenario_file", "scenario file"),
+        ("scenario_hash", "scenario hash"),
+        ("scenario_hashes", "scenario hashes"),
+        ("overrides", "overrides (--set)"),
+        ("seed", "seed"),
+        ("replications", "replications"),
+        ("days", "days (--days)"),
+        ("executor", "executor"),
+        ("computed", "replications computed"),
+        ("reused", "replications reused"),
+        ("started", "started (UTC)"),
+        ("run_time_s", "run time (s)"),
+        ("platform", "platform"),
+    ]
+    known = {k for k, _ in keys} | {"versions"}
+    rows = []
+    for key, title in [*keys, *[(k, k) for k in man if k not in known]]:
+        if key not in man or man[key] in (None, "", [], {}):
+            continue
+        value = man[key]
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        cell = f"<code>{esc(value)}</code>" if key == "command" else esc(value)
+        rows.append(f"<tr><th>{esc(title)}</th><td>{cell}</td></tr>")
+    out = ['<h2 id="manifest">Manifest</h2>', f"<table><tbody>{''.join(rows)}</tbody></table>"]
+    versions = man.get("versions") or {}
+    if isinstance(versions, dict) and versions:
+        out.append("<h3>Package versions</h3>")
+        out.append(
+            _table(
+                ["package", "version"],
+                [f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in versions.items()],
+            )
+        )
+    return "".join(out)
+
+
+# --- the report --------------------------------------------------------------------------
+
+
+def _summary_files(folder: Path, man: Mapping[str, Any]) -> list[tuple[str, Path]]:
+    names = [man.get("base"), *(man.get("options") or [])]
+    files = [(str(n), folder / f"summary_{n}.csv") for n in names if n]
+    files = [(n, f) for n, f in files if f.is_file()]
+    if not files:
+        files = [
+            (m.group(1), f)
+            for f in sorted(folder.glob("summary_*.csv"))
+            if (m := re.match(r"summary_(.+)\.csv$", f.name))
+        ]
+    return files
+
+
+def render_report(folder: str | Path) -> str:
+    """The HTML text of a results folder's report (see :func:`write_report`).
+
+    Args:
+        folder: A ``lygsim run``, ``compare``, ``capacity`` or ``study`` results folder.
+
+    Returns:
+        The HTML document.
+    """
+    folder = Path(folder)
+    man = read_json(folder / "manifest.json")
+    scen = read_yaml(folder / "scenario.yaml")
+    base = man.get("base")
+    if not scen and base:
+        scen = read_yaml(folder / f"scenario_{base}.yaml")
+    name = (scen.get("scenario") or {}).get("name") or man.get("scenario") or base or folder.name
+    has_summary = (folder / "summary.csv").is_file()
+    has_comparison = (folder / "comparison.csv").is_file()
+    study = read_yaml(folder / "study.yaml")
+    has_capacity = any(
+        (folder / f).is_file()
+        for f in ("capacity.csv", "practical_capacity.csv", "capacity_gained.csv", "horizon.csv")
+    )
+    options = ", ".join(str(o) for o in man.get("options") or [])
+    if study:
+        title = f"lygsim study: {study.get('name') or man.get('study') or folder.name}"
+    elif has_comparison and not has_summary:
+        title = f"lygsim comparison: {base or name}" + (f" against {options}" if options else "")
+    elif has_capacity and not has_summary:
+        title = f"lygsim capacity: {name}"
+    else:
+        title = f"lygsim results: {name}"
+    body = [f"<header><h1>{esc(title)}</h1>"]
+    lead = []
+    if man.get("replications"):
+        lead.append(f"{man['replications']} replication(s)")
+    if man.get("capacity_replications"):
+        lead.append(f"{man['capacity_replications']} per demand level")
+    if man.get("seed") is not None:
+        lead.append(f"seed {man['seed']}")
+    if man.get("started"):
+        lead.append(f"run started {man['started']}")
+    if lead:
+        body.append(f'<p class="lead">{esc(", ".join(lead))}</p>')
+    body.append("</header>")
+    toc = []
+    sections = []
+    if study:
+        sections.append(_study_section(study))
+        toc.append(("study", "Study"))
+    if scen:
+        sections.append(_scenario_section(scen, man))
+        toc.append(("scenario", "Scenario"))
+    thresholds = _thresholds(scen)
+    if has_summary:
+        summary = pd.read_csv(folder / "summary.csv")
+        sections.append(
+            _kpi_section(summary, thresholds, '<h2 id="kpis">Key figures per terminal</h2>')
+        )
+        toc.append(("kpis", "Key figures per terminal"))
+    if has_comparison:
+        sections.append(_comparison_section(pd.read_csv(folder / "comparison.csv")))
+        toc.append(("comparison", "Options against the base"))
+        files = _summary_files(folder, man)
+        if files:
+            parts = ['<h2 id="summaries">Key figures per scenario</h2>']
+            for i, (scen_name, f) in enumerate(files):
+                inner = _kpi_section(pd.read_csv(f), thresholds, "")
+                role = " (base)" if scen_name == base else ""
+                parts.append(
+                    f"<details{' open' if i == 0 else ''}><summary>{esc(scen_name)}{esc(role)}"
+                    f"</summary>{inner}</details>"
+                )
+            sections.append("".join(parts))
+            toc.append(("summaries", "Key figures per scenario"))
+    if has_capacity:
+        capacity = _capacity_section(folder, study.get("until") or man.get("until"))
+        if capacity:
+            sections.append(capacity)
+            if (folder / "practical_capacity.csv").is_file():
+                toc.append(("capacity", "Practical capacity"))
+            if (folder / "horizon.csv").is_file():
+                toc.append(("horizon", "Growth horizon"))
+    figures = _figures_section(folder)
+    if figures:
+        sections.append(figures)
+        toc.append(("figures", "Figures"))
+    manifest = _manifest_section(man)
+    if manifest:
+        sections.append(manifest)
+        toc.append(("manifest", "Manifest"))
+    nav = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in toc)
+    body.append(f"<nav><ul>{nav}</ul></nav>")
+    body.extend(sections)
+    body.append(f"<footer>lygsim {esc(__version__)}</footer>")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def folder_kind(folder: str | Path) -> str | None:
+    """What a results folder holds: ``study``, ``compare``, ``capacity``, ``run`` or None."""
+    folder = Path(folder)
+    if (folder / "study.yaml").is_file():
+        return "study"
+    if (folder / "comparison.csv").is_file():
+        return "compare"
+    if (folder / "capacity.csv").is_file():
+        return "capacity"
+    if (folder / "summary.csv").is_file():
+        return "run"
+    return None
+
+
+def write_report(folder: str | Path) -> Path:
+    """Write ``<folder>/report.html``: one self-contained file, figures embedded.
+
+    Embeds every PNG under ``<folder>/figures/`` as it is; write them first with the
+    ``figures_for_*`` function of :mod:`lygsim.plots` for the folder's kind.
+
+    Args:
+        folder: A ``lygsim run``, ``compare``, ``capacity`` or ``study`` results folder.
+
+    Returns:
+        The path of the report.
+
+    Raises:
+        FileNotFoundError: If the folder holds none of ``summary.csv``, ``comparison.csv``,
+            ``capacity.csv`` or ``horizon.csv``.
+    """
+    folder = Path(folder)
+    if not any((folder / f).is_file() for f in RESULT_FILES):
+        raise FileNotFoundError(f"{folder}: no lygsim results ({', '.join(RESULT_FILES)})")
+    path = folder / REPORT_FILE
+    write_text(path, render_report(folder))
+    return path
+
+
+FIGURE_WRITERS: dict[str, Callable[[Path], list[Path]]] = {
+    "run": figures_for_run,
+    "compare": figures_for_compare,
+    "capacity": figures_for_capacity,
+    "study": figures_for_study,
+}
+
+
+def report_command(folder: str, figures: bool = True) -> int:
+    """Carry out ``lygsim report DIR``: (re)write the figures and the report of a folder.
+
+    Args:
+        folder: A ``lygsim run``, ``compare``, ``capacity`` or ``study`` results folder.
+        figures: Write the figures first (False: embed those already in ``figures/``).
+
+    Returns:
+        The exit code (0).
+
+    Raises:
+        UsageError: If the folder does not exist or holds no lygsim results.
+    """
+    path = Path(folder)
+    if not path.is_dir():
+        raise UsageError(f"lygsim report: {folder}: no such folder")
+    kind = folder_kind(path)
+    if kind is None:
+        raise UsageError(
+            f"lygsim report: {folder}: no summary.csv, comparison.csv or capacity.csv "
+            "(not a lygsim results folder)"
+        )
+    if figures:
+        FIGURE_WRITERS[kind](path)
+    out = write_report(path)
+    print(f"report written to {out}")
+    return 0
