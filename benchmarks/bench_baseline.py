@@ -40,10 +40,12 @@ if no_growth:
             sets.append(f"arrivals.{name}.growth_per_year=0")
 sc = lygsim.load_scenario(path, overrides=sets)
 days = sc.scenario.warmup_days + 365 * years
+base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t0 = time.perf_counter()
 res = lygsim.simulate(sc, seed=1, days=days)
 dt = time.perf_counter() - t0
-print(json.dumps({"seconds": dt, "calls": len(res.visits),
+calls = len(res.visits)
+print(json.dumps({"seconds": dt, "calls": calls, "base_mb": base_mb,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

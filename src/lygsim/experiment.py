@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lygsim import __version__
@@ -173,20 +174,64 @@ def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def _long(name: str, seed: int, outcome: Outcome) -> pd.DataFrame:
-    k = outcome.kpis
-    assert k is not None
-    return pd.DataFrame(
-        {
-            "scenario": name,
-            "replication": outcome.replication,
-            "seed": seed,
-            "terminal": k["terminal"].astype(str),
-            "metric": k["metric"].astype(str),
-            "unit": k["unit"].astype(str),
-            "value": k["value"].astype(float),
-        }
-    )
+class _Kept:
+    """Finished replications' KPIs, kept compact: one key list, one array per replication.
+
+    A DataFrame per replication would cost the parent tens of kilobytes each; the KPI
+    keys are the same for every replication of a scenario, so only the values are kept.
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[tuple[tuple[str, str, str], ...]] = []
+        self.values: dict[int, tuple[int, np.ndarray]] = {}
+        self.notes: list[str] | None = None
+
+    def add(self, outcome: Outcome) -> None:
+        k = outcome.kpis
+        assert k is not None
+        keys = tuple(
+            zip(
+                k["terminal"].astype(str),
+                k["metric"].astype(str),
+                k["unit"].astype(str),
+                strict=True,
+            )
+        )
+        if keys not in self.keys:
+            self.keys.append(keys)
+        self.values[outcome.replication] = (
+            self.keys.index(keys),
+            k["value"].to_numpy(dtype=float, copy=True),
+        )
+        if self.notes is None:
+            self.notes = list(outcome.notes)
+
+    def __contains__(self, r: int) -> bool:
+        return r in self.values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def frame(self, name: str, seed: int) -> pd.DataFrame:
+        """The replications table, in replication order."""
+        parts = []
+        for r in sorted(self.values):
+            ki, vals = self.values[r]
+            terminal, metric, unit = zip(*self.keys[ki], strict=True)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "scenario": name,
+                        "replication": r,
+                        "seed": seed,
+                        "terminal": terminal,
+                        "metric": metric,
+                        "unit": unit,
+                        "value": vals,
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
 
 
 @dataclass(frozen=True)
@@ -273,7 +318,7 @@ def run_experiment(
         raise UsageError(f"workers must be >= 1 (got {workers})")
     out_path = Path(out) if out is not None else None
     name = scenario.scenario.name
-    outcomes: dict[int, Outcome] = {}
+    outcomes = _Kept()
     result = ExperimentResult(
         scenario,
         seed,
@@ -291,7 +336,7 @@ def run_experiment(
             if run_dir is not None:
                 result.run_dirs[r] = run_dir
             if cached is not None:
-                outcomes[r] = cached
+                outcomes.add(cached)
                 result.reused.append(r)
                 if progress:
                     progress(len(outcomes), target, None)
@@ -306,20 +351,19 @@ def run_experiment(
                     f"{outcome.error}"
                 )
             else:
-                outcomes[outcome.replication] = outcome
+                outcomes.add(outcome)
                 result.computed.append(outcome.replication)
             if progress:
                 progress(len(outcomes) + len(failures), target, outcome)
         if failures:
             raise SimulationError("\n".join(failures))
-        done = [outcomes[r] for r in sorted(outcomes)]
-        replications = pd.concat([_long(name, seed, o) for o in done], ignore_index=True)
+        replications = outcomes.frame(name, seed)
         if precision is None or target >= precision.max_reps or precision.met(replications):
             break
         target = min(precision.max_reps, target + max(workers, 2))
     result.replications = replications[REPLICATION_COLUMNS]
     result.summary = summarise(result.replications)
-    result.notes = done[0].notes if done else []
+    result.notes = outcomes.notes or []
     return result
 
 

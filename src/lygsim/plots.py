@@ -1468,12 +1468,24 @@ VISIT_COLUMNS = (
 )
 
 
+FIGURE_REPLICATIONS = 5  # visits of at most this many replications go into the figures
+
+
 def _read_visits(path: Path) -> pd.DataFrame:
-    """The visit columns the figures use (the file may hold millions of calls)."""
+    """The visit columns the figures use, of the first few replications only.
+
+    The file may hold every call of hundreds of replications; the figures need a
+    representative sample, and memory must not grow with the number of replications.
+    """
     import pyarrow.parquet as pq
 
     names = set(pq.read_schema(path).names)
-    return pd.read_parquet(path, columns=[c for c in VISIT_COLUMNS if c in names])
+    cols = [c for c in VISIT_COLUMNS if c in names]
+    if "replication" in names:
+        return pd.read_parquet(
+            path, columns=cols, filters=[("replication", "<", FIGURE_REPLICATIONS)]
+        )
+    return pd.read_parquet(path, columns=cols)
 
 
 _RUN_FIGURES = re.compile(
