@@ -255,43 +255,43 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from lygsim.runner import run_command
 
-    return run_command(args, argv=sys.argv)
+    return run_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from lygsim.runner import calibrate_command
 
-    return calibrate_command(args, argv=sys.argv)
+    return calibrate_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 def _cmd_capacity(args: argparse.Namespace) -> int:
     from lygsim.runner import capacity_command
 
-    return capacity_command(args, argv=sys.argv)
+    return capacity_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 def _cmd_horizon(args: argparse.Namespace) -> int:
     from lygsim.runner import horizon_command
 
-    return horizon_command(args, argv=sys.argv)
+    return horizon_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 def _cmd_study(args: argparse.Namespace) -> int:
     from lygsim.runner import study_command
 
-    return study_command(args, argv=sys.argv)
+    return study_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from lygsim.runner import report_command
 
-    return report_command(args, argv=sys.argv)
+    return report_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from lygsim.runner import compare_command
 
-    return compare_command(args, argv=sys.argv)
+    return compare_command(args, argv=["lygsim", *sys.argv[1:]])
 
 
 _COMMANDS = {

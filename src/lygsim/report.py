@@ -169,27 +169,43 @@ COMPARE_METRICS = [
 ]
 
 
+# the shuttle's and the corridor's main figures, shown beside the terminals' in comparisons
+SERVICE_METRICS = {
+    "shuttle": [
+        ("teu_carried_out", "TEU out"),
+        ("teu_rolled_over", "rolled TEU"),
+        ("transfer_time_mean_h", "transfer h"),
+    ],
+    "corridor": [("clearance_time_mean_h", "clearing h")],
+}
+
+
 def comparison_table(table: pd.DataFrame) -> str:
     """A readable table of paired differences of the main KPIs (``*`` = significant).
 
     Terminals where no main KPI changed in any replication are listed on one line.
     """
-    labels = dict(COMPARE_METRICS)
     out = []
     for option, grp in table.groupby("option", sort=False):
         out.append(f"{option} against base (option - base, 95% paired interval; * significant)")
         out.append(
             f"  {'terminal':<12}{'metric':<11}{'base':>14}{'option':>14}"
-            f"{'change [95% interval]':>34}{'%':>9}"
+            f"{'change [95% interval]':>36}{'%':>10}"
         )
-        main = grp[grp["metric"].isin(labels) & (grp["terminal"] != "port")]
         unchanged = []
-        for term, rows in main.groupby("terminal", sort=False):
+        for term, rows in grp.groupby("terminal", sort=False):
+            if term in ("port", "calibration"):
+                continue
+            labels = dict(SERVICE_METRICS.get(str(term), COMPARE_METRICS))
+            rows = rows[rows["metric"].isin(labels)]
+            if rows.empty:
+                continue
             if (rows["delta"].fillna(0) == 0).all():
                 unchanged.append(str(term))
                 continue
             for _, r in rows.iterrows():
-                fmt = "{:,.0f}" if r["metric"] == "throughput" else "{:.3f}"
+                big = r["metric"] in ("throughput", "teu_carried_out", "teu_rolled_over")
+                fmt = "{:,.0f}" if big else "{:.3f}"
                 change = (
                     f"{fmt.format(r['delta'])} [{fmt.format(r['delta_ci_low'])}, "
                     f"{fmt.format(r['delta_ci_high'])}]"
@@ -199,7 +215,7 @@ def comparison_table(table: pd.DataFrame) -> str:
                 out.append(
                     f"  {r['terminal']:<12}{labels[r['metric']]:<11}"
                     f"{fmt.format(r['base_mean']):>14}{fmt.format(r['option_mean']):>14}"
-                    f"{change:>34}{rel:>8}{star}"
+                    f"{change:>36}{rel:>10}{star}"
                 )
         if unchanged:
             out.append(f"  unchanged in every replication: {', '.join(unchanged)}")
