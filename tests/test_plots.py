@@ -370,7 +370,8 @@ def test_option_comparison_nothing_to_draw(comparison):
 def test_figures_for_run_and_compare(tmp_path):
     out = tmp_path / "run"
     args = ["run", str(MM2), "--days", str(MM2_DAYS), "--reps", "2", "--seed", "1"]
-    assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert main([*args, "--workers", "1", "--quiet", "--no-figures", "--out", str(out)]) == 0
+    assert not (out / "figures").exists()
     stale = out / "figures" / "berth_gantt_gone.png"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"old")
