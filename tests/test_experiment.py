@@ -55,7 +55,6 @@ def test_summary_is_identical_on_every_executor():
 
 @pytest.mark.slow
 def test_summary_is_identical_on_a_local_dask_cluster():
-    pytest.importorskip("distributed")
     sc = small()
     serial = run_experiment(sc, reps=4, seed=11, days=300, workers=1)
     dask = run_experiment(sc, reps=4, seed=11, days=300, workers=2, scheduler="local")
