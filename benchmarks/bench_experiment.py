@@ -47,10 +47,22 @@ def timed(label: str, reps: int, **kw) -> tuple[float, object]:
 
 def parent_peak(reps: int) -> float:
     with tempfile.TemporaryDirectory() as out:
-        args = ["run", str(BASELINE), "--reps", str(reps), "--seed", "3", "--workers", "2",
-                "--out", out, "--quiet"]
-        proc = subprocess.run([sys.executable, "-c", PARENT, *args], check=True,
-                              capture_output=True, text=True)
+        args = [
+            "run",
+            str(BASELINE),
+            "--reps",
+            str(reps),
+            "--seed",
+            "3",
+            "--workers",
+            "2",
+            "--out",
+            out,
+            "--quiet",
+        ]
+        proc = subprocess.run(
+            [sys.executable, "-c", PARENT, *args], check=True, capture_output=True, text=True
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1])["peak_mb"]
 
 
@@ -67,8 +79,10 @@ def main() -> None:
     print(f"Dask / serial: {dask / serial:.2f} (target <= 0.70)")
     print(f"summaries identical on all three: {same}")
     small, large = parent_peak(8), parent_peak(64)
-    print(f"parent peak memory: 8 replications {small:.0f} MB, 64 replications {large:.0f} MB "
-          f"(ratio {large / small:.2f}; must not grow)")
+    print(
+        f"parent peak memory: 8 replications {small:.0f} MB, 64 replications {large:.0f} MB "
+        f"(ratio {large / small:.2f}; must not grow)"
+    )
 
 
 if __name__ == "__main__":

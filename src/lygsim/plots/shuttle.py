@@ -1,0 +1,116 @@
+"""Lianshen Express figure: slot utilisation, transfer times and TEU carried."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from lygsim.plots._style import (
+    SHUTTLE_METRICS,
+    _figure,
+    _require,
+    _styled,
+    label,
+    series_style,
+)
+
+
+@_styled
+def shuttle(summary: pd.DataFrame) -> Figure:
+    """Lianshen Express: utilisation, transfer times and TEU carried, as far as reported.
+
+    Draws, from the ``shuttle`` rows of one or more summaries, whichever of
+    ``shuttle_utilisation``, ``transfer_time_mean_h``/``transfer_time_p95_h`` and
+    ``teu_carried_out``/``teu_rolled_over`` exist, with their 95% intervals.
+
+    Args:
+        summary: Summary rows (``terminal, metric, mean, ci_low, ci_high`` and optionally
+            ``scenario``: one bar per scenario).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: If the summary holds no shuttle metric.
+    """
+    _require(summary, ["terminal", "metric", "mean"], "shuttle")
+    s = summary[(summary["terminal"] == "shuttle") & summary["metric"].isin(SHUTTLE_METRICS)]
+    if s.empty:
+        raise ValueError(
+            "shuttle: the summary has no Lianshen Express metrics (terminal 'shuttle': "
+            + ", ".join(SHUTTLE_METRICS)
+            + ")"
+        )
+    if "scenario" not in s.columns:
+        s = s.assign(scenario="")
+    scenarios = list(dict.fromkeys(s["scenario"].astype(str)))
+    panels = [
+        ("Slot utilisation", ["shuttle_utilisation"], ["utilisation"], "% of slots", 100.0),
+        (
+            "Transfer time of a box",
+            ["transfer_time_mean_h", "transfer_time_p95_h"],
+            ["mean", "95th\npercentile"],
+            "hours",
+            1.0,
+        ),
+        (
+            "Boxes for Shanghai",
+            ["teu_carried_out", "teu_rolled_over"],
+            ["carried", "rolled over to\na later sailing"],
+            "TEU, observation window",
+            1.0,
+        ),
+    ]
+    have = set(s["metric"])
+    panels = [p for p in panels if have & set(p[1])]
+    sizes = [len(have & set(p[1])) for p in panels]
+    fig = _figure(min(13.0, 2.2 * sum(sizes) * max(1.0, len(scenarios) ** 0.5) + 1.5), 4.6)
+    axes = fig.subplots(1, len(panels), squeeze=False, width_ratios=sizes)[0]
+    width = 0.8 / len(scenarios)
+    for ax, (title, metrics, names, ylabel, factor) in zip(axes, panels, strict=True):
+        present = [(m, n) for m, n in zip(metrics, names, strict=True) if m in have]
+        x = np.arange(len(present))
+        for i, scen in enumerate(scenarios):
+            rows = s[s["scenario"].astype(str) == scen].set_index("metric")
+            mean = np.array([rows["mean"].get(m, np.nan) for m, _ in present], float) * factor
+            lo = np.array([rows.get("ci_low", rows["mean"]).get(m, np.nan) for m, _ in present])
+            hi = np.array([rows.get("ci_high", rows["mean"]).get(m, np.nan) for m, _ in present])
+            err = np.vstack([mean - lo * factor, hi * factor - mean])
+            err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+            st = series_style(i)
+            xs = x + (i - (len(scenarios) - 1) / 2) * width
+            ax.bar(
+                xs,
+                mean,
+                width * 0.9,
+                yerr=err,
+                color=st["color"],
+                hatch=st["hatch"],
+                edgecolor="black",
+                linewidth=0.6,
+                label=label(scen) if len(scenarios) > 1 else None,
+            )
+            for xi, m_, e in zip(xs, mean, err[1], strict=True):
+                if np.isfinite(m_):
+                    text = f"{m_:.0f}%" if factor == 100.0 else f"{m_:,.0f}"
+                    ax.annotate(
+                        text, (xi, m_ + e), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8,
+                    )  # fmt: skip
+        ax.set_xticks(x, [n for _, n in present])
+        ax.set_ylabel(f"{title.split(' of ')[0]} ({ylabel})")
+        ax.set_title(title, loc="left", fontsize=10)
+        ax.margins(y=0.12)
+        if factor == 100.0:
+            ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+            ax.set_ylim(0, 105)
+        else:
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:,.0f}"))
+    if len(scenarios) > 1:
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(scenarios)
+        )
+    fig.suptitle("Lianshen Express to Shanghai (mean of replications, 95% interval)")
+    return fig

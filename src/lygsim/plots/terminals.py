@@ -1,0 +1,211 @@
+"""Terminal figures from the summary and visits: berth occupancy and waiting times."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from lygsim.plots._style import (
+    NON_TERMINALS,
+    THRESHOLD_COLOR,
+    _figure,
+    _require,
+    _styled,
+    _terminals,
+    label,
+    series_style,
+)
+
+# --- berth occupancy ---------------------------------------------------------------------
+
+
+@_styled
+def berth_occupancy(
+    summary: pd.DataFrame,
+    thresholds: Mapping[str, float] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Berth occupancy by terminal: bars with 95% intervals, thresholds as markers.
+
+    Args:
+        summary: ``summary.csv`` rows (``scenario, terminal, metric, mean, ci_low,
+            ci_high``); with several scenarios, one bar per scenario in each terminal.
+        thresholds: Maximum occupancy per terminal (fraction), drawn as a marker.
+        title: The figure title (default: a descriptive one).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: If the summary holds no berth occupancy.
+    """
+    _require(summary, ["terminal", "metric", "mean", "ci_low", "ci_high"], "berth occupancy")
+    occ = summary[summary["metric"] == "berth_occupancy"]
+    occ = occ[~occ["terminal"].isin(NON_TERMINALS)]
+    if occ.empty:
+        raise ValueError("berth occupancy: the summary has no berth_occupancy rows")
+    if "scenario" not in occ.columns:
+        occ = occ.assign(scenario="")
+    scenarios = list(dict.fromkeys(occ["scenario"].astype(str)))
+    terminals = _terminals(occ["terminal"])
+    width = 0.8 / len(scenarios)
+    fig = _figure(min(12.0, max(8.0, 0.9 * len(terminals) * len(scenarios) ** 0.6 + 2)), 5.2)
+    ax = fig.add_subplot()
+    x = np.arange(len(terminals))
+    for i, scen in enumerate(scenarios):
+        rows = occ[occ["scenario"].astype(str) == scen]
+        rows = rows.set_index(rows["terminal"].astype(str)).reindex(terminals)
+        mean = rows["mean"].to_numpy(float) * 100
+        err = np.vstack(
+            [
+                mean - rows["ci_low"].to_numpy(float) * 100,
+                rows["ci_high"].to_numpy(float) * 100 - mean,
+            ]
+        )
+        err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+        st = series_style(i)
+        xs = x + (i - (len(scenarios) - 1) / 2) * width
+        ax.bar(
+            xs,
+            mean,
+            width * 0.9,
+            yerr=err,
+            color=st["color"],
+            hatch=st["hatch"],
+            edgecolor="black",
+            linewidth=0.6,
+            error_kw={"elinewidth": 1.0, "ecolor": "black"},
+            label=label(scen) if len(scenarios) > 1 else "mean occupancy (95% interval)",
+        )
+        for xi, m in zip(xs, mean, strict=True):
+            if np.isfinite(m):  # at the foot of the bar: clear of intervals and thresholds
+                ax.annotate(
+                    f"{m:.0f}%",
+                    (xi, 0),
+                    xytext=(0, 4),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=8 if len(scenarios) < 4 else 7,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none"},
+                )
+    if thresholds:
+        first = True
+        for xi, term in zip(x, terminals, strict=True):
+            if term in thresholds and thresholds[term] is not None:
+                ax.hlines(
+                    float(thresholds[term]) * 100,
+                    xi - 0.45,
+                    xi + 0.45,
+                    colors=THRESHOLD_COLOR,
+                    linestyles="--",
+                    linewidth=2,
+                    label="threshold (maximum occupancy)" if first else None,
+                    zorder=3,
+                )
+                first = False
+    ax.set_xticks(x, [label(t) for t in terminals])
+    ax.set_ylabel("Berth occupancy (% of berth-hours)")
+    ax.set_xlabel("Terminal")
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    # one replication has no interval: fall back on the means
+    top = np.nanmax(np.concatenate([occ["mean"].to_numpy(float), occ["ci_high"].to_numpy(float)]))
+    top = 100.0 if not np.isfinite(top) else top * 100
+    if thresholds:
+        top = max(top, max(float(v) * 100 for v in thresholds.values() if v is not None))
+    ax.set_ylim(0, min(100, top * 1.12 + 5) if top < 95 else top * 1.08)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=4)
+    ax.set_title(title or "Berth occupancy by terminal (mean of replications, 95% interval)")
+    return fig
+
+
+# --- waiting times -----------------------------------------------------------------------
+
+_WAIT_TICKS = [
+    (0.1, "6 min"),
+    (0.5, "30 min"),
+    (1, "1 h"),
+    (3, "3 h"),
+    (6, "6 h"),
+    (12, "12 h"),
+    (24, "1 day"),
+    (48, "2 days"),
+    (96, "4 days"),
+    (168, "1 week"),
+    (336, "2 weeks"),
+    (720, "30 days"),
+]
+
+
+@_styled
+def waiting_times(
+    visits: pd.DataFrame, warmup_h: float = 0.0, terminals: Sequence[str] | None = None
+) -> Figure:
+    """Waiting-time distribution by terminal: the share of ships waiting longer than x.
+
+    The wait runs from arrival to entering the channel (``entered_h - arrived_h``: berth,
+    tide and weather waits), over ships that arrived after the warm-up and have entered,
+    pooled over replications. The x axis is logarithmic.
+
+    Args:
+        visits: Visits (``terminal, arrived_h, entered_h``).
+        warmup_h: Ships arriving before this time are left out.
+        terminals: Terminals to draw, in this order (default: all, in order of appearance).
+
+    Returns:
+        The figure.
+
+    Raises:
+        ValueError: If there are no visits with a wait.
+    """
+    _require(visits, ["terminal", "arrived_h", "entered_h"], "waiting times")
+    v = visits[(visits["arrived_h"] >= warmup_h) & visits["entered_h"].notna()]
+    names = list(terminals) if terminals is not None else _terminals(v["terminal"])
+    if v.empty or not names:
+        raise ValueError("waiting times: no ship arrived after the warm-up and entered")
+    fig = _figure(9.5, 5.2)
+    ax = fig.add_subplot()
+    lo, hi = _WAIT_TICKS[0][0], _WAIT_TICKS[0][0] * 10
+    for i, term in enumerate(names):
+        w = np.sort((v["entered_h"] - v["arrived_h"])[v["terminal"] == term].to_numpy(float))
+        if len(w) == 0:
+            continue
+        n = len(w)
+        share = 1.0 - np.arange(1, n + 1) / n  # share of ships waiting longer than w[k]
+        positive = w > lo
+        xs = np.concatenate([[lo], w[positive]])
+        ys = np.concatenate([[np.mean(w > lo)], share[positive]]) * 100
+        hi = max(hi, float(w[-1]))
+        st = series_style(i)
+        ax.step(
+            xs,
+            ys,
+            where="post",
+            color=st["color"],
+            linestyle=st["linestyle"],
+            marker=st["marker"],
+            markevery=0.08,
+            markersize=5,
+            label=f"{label(term)}: {n:,} ships, mean {w.mean():.1f} h, {np.mean(w > 0):.0%} waited",
+        )
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi * 1.3)
+    ticks = [(t, s) for t, s in _WAIT_TICKS if lo <= t <= hi * 1.3]
+    ax.set_xticks([t for t, _ in ticks], [s for _, s in ticks])
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda *_: ""))
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_xlabel("Waiting time x, arrival to entering the channel (hours, log scale)")
+    ax.set_ylabel("Ships waiting longer than x (% of calls)")
+    pooled = ""
+    if "replication" in v.columns and v["replication"].nunique() > 1:
+        pooled = f", {v['replication'].nunique()} replications pooled"
+    ax.set_title(
+        f"Waiting-time distribution by terminal (ships arriving after the warm-up{pooled})"
+    )
+    ax.legend(loc="upper right", title="terminal")
+    return fig
