@@ -182,7 +182,9 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         calls = int(done.sum())
         obs = (arrived >= t0) & (arrived < t1)
         waited = obs & ~np.isnan(entered)
-        wait = entered[waited] - arrived[waited]
+        # ships still waiting at the end count with the wait so far (a lower bound), so an
+        # overloaded terminal's wait is not understated by leaving its longest waits out
+        wait = np.where(np.isnan(entered), t1, entered)[obs] - arrived[obs]
         left = obs & ~np.isnan(departed)
         service = departed[left] - entered[left]
         turnaround = departed[left] - arrived[left]
