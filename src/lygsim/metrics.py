@@ -328,7 +328,10 @@ def shuttle_kpis(
     sailed = _inside(departed, t0, t1)
     sailings = int(sailed.sum())
     teu_out = float(calls["teu_out"][sailed].sum())
-    teu_in = float(calls["teu_in"][_inside(calls["discharged_h"], t0, t1)].sum())
+    landed_calls = _inside(calls["discharged_h"], t0, t1)
+    teu_in = float(calls["teu_in"][landed_calls].sum())
+    # northbound slots: the calls that discharged in the window, not those that sailed
+    offered_in = float(landed_calls.sum()) * sh.capacity_teu
     offered = sailings * sh.capacity_teu
     listed = _inside(calls["load_end_h"], t0, t1)  # load lists closed in the window
     missed = float(calls["teu_missed_cutoff"][listed].sum())
@@ -367,7 +370,12 @@ def shuttle_kpis(
         (S, "teu_carried_out", "TEU", teu_out),
         (S, "teu_carried_in", "TEU", teu_in),
         (S, "shuttle_utilisation", "fraction", teu_out / offered if offered else float("nan")),
-        (S, "shuttle_utilisation_in", "fraction", teu_in / offered if offered else float("nan")),
+        (
+            S,
+            "shuttle_utilisation_in",
+            "fraction",
+            teu_in / offered_in if offered_in else float("nan"),
+        ),
         (S, "teu_rolled_over", "TEU", missed + left),
         (S, "teu_rolled_over_cutoff", "TEU", missed),
         (S, "teu_rolled_over_full", "TEU", left),
