@@ -252,60 +252,25 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from lygsim.runner import run_command
-
-    return run_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from lygsim.runner import calibrate_command
-
-    return calibrate_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-def _cmd_capacity(args: argparse.Namespace) -> int:
-    from lygsim.runner import capacity_command
-
-    return capacity_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-def _cmd_horizon(args: argparse.Namespace) -> int:
-    from lygsim.runner import horizon_command
-
-    return horizon_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-def _cmd_study(args: argparse.Namespace) -> int:
-    from lygsim.runner import study_command
-
-    return study_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    from lygsim.runner import report_command
-
-    return report_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from lygsim.runner import compare_command
-
-    return compare_command(args, argv=["lygsim", *sys.argv[1:]])
-
-
-_COMMANDS = {
-    "validate": _cmd_validate,
-    "show": _cmd_show,
-    "schema": _cmd_schema,
-    "run": _cmd_run,
-    "compare": _cmd_compare,
-    "calibrate": _cmd_calibrate,
-    "capacity": _cmd_capacity,
-    "horizon": _cmd_horizon,
-    "study": _cmd_study,
-    "report": _cmd_report,
+_LOCAL = {"validate": _cmd_validate, "show": _cmd_show, "schema": _cmd_schema}
+# the commands that run simulations live in lygsim.runner, imported only when used
+_RUNNER = {
+    "run": "run_command",
+    "compare": "compare_command",
+    "calibrate": "calibrate_command",
+    "capacity": "capacity_command",
+    "horizon": "horizon_command",
+    "study": "study_command",
+    "report": "report_command",
 }
+
+
+def _dispatch(args: argparse.Namespace, cmdline: list[str]) -> int:
+    if args.command in _LOCAL:
+        return _LOCAL[args.command](args)
+    from lygsim import runner
+
+    return getattr(runner, _RUNNER[args.command])(args, argv=cmdline)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -316,7 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        return _COMMANDS[args.command](args)
+        # the command line as the manifests record it: never the script's own path
+        cmdline = ["lygsim", *(sys.argv[1:] if argv is None else argv)]
+        return _dispatch(args, cmdline)
     except SimulationError as exc:
         for line in exc.lines():
             print(line, file=sys.stderr)
