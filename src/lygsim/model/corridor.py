@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from lygsim.dists import sampler
+from lygsim.model.nautical import merge_intervals
 from lygsim.scenario import Corridor, OfficeHours
 
 WEEK_H = 168.0
@@ -46,14 +47,7 @@ def corridor_downtime(
             if d > 0:
                 raw.append((t, t + d))
             t += d
-    raw.sort()
-    merged: list[tuple[float, float]] = []
-    for s, e in raw:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
+    return merge_intervals(raw)
 
 
 class CorridorLink:

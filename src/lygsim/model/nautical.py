@@ -41,9 +41,13 @@ def closure_intervals(
         starts = np.interp(points, cum, edges) if points else np.array([])
         lengths = rnd.duration_h.sample_n(rng, len(starts)) if len(starts) else []
         raw += [(float(s), float(s + d)) for s, d in zip(starts, lengths, strict=True) if d > 0]
-    raw.sort()
+    return merge_intervals(raw)
+
+
+def merge_intervals(raw: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Intervals ``(start, end)`` sorted, with overlapping or touching ones merged."""
     merged: list[tuple[float, float]] = []
-    for s, e in raw:
+    for s, e in sorted(raw):
         if merged and s <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], e))
         else:
