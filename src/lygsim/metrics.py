@@ -251,7 +251,7 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
                 )
             )
         if term.yard is not None:
-            sel = (lv["series"] == "yard") & (lv["key"] == ti)
+            sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
             level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
             rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))
         if term.cargo is Cargo.container:
@@ -345,15 +345,20 @@ def shuttle_kpis(
     n = int(np.searchsorted(sh.booked_h, t1, side="left"))
     first = int(np.searchsorted(sh.booked_h, t0, side="left"))
     booked = sh.booked_h[:n]
-    gone = sh.by_sailing(sh.calls.departed_h, n)  # NaN: not sailed
-    # backlog: each batch is in it from booking to sailing; its mean over the window
-    held = np.minimum(np.where(np.isnan(gone), t1, gone), t1) - np.maximum(booked, t0)
-    backlog = float(np.clip(held, 0, None).sum()) * b / span if span > 0 else float("nan")
+    gone = sh.by_sailing(sh.calls.departed_h, n)  # NaN: not sailed; a fresh array
     backlog_end = float(np.isnan(gone).sum()) * b
-    del held
     arrived = gone[first:] + sh.sea_time_h
-    transfer = (arrived - booked[first:])[arrived <= t1]
-    del gone, arrived
+    arrived -= booked[first:]  # now the transfer time, where the batch has arrived
+    transfer = arrived[arrived + booked[first:] <= t1]
+    del arrived
+    # backlog: each batch is in it from booking to sailing; its mean over the window.
+    # Computed in place: with years of growth there can be millions of batches.
+    np.nan_to_num(gone, copy=False, nan=t1)
+    np.minimum(gone, t1, out=gone)
+    gone -= np.maximum(booked, t0)
+    np.clip(gone, 0, None, out=gone)
+    backlog = float(gone.sum()) * b / span if span > 0 else float("nan")
+    del gone
 
     inbound = sh.inbound_columns(t1)
     released = inbound["released_h"]

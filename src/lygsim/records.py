@@ -274,6 +274,7 @@ class Records:
     notes: list[str] = field(default_factory=list)
     closures: list[tuple[float, float]] = field(default_factory=list)
     yard_state: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    finalized: bool = False
     shuttle: ShuttleRecords | None = None
 
     def log_level(self, t: float, series: int, key: int, value: float) -> None:
@@ -283,14 +284,38 @@ class Records:
         self.level_key.append(key)
         self.level_value.append(value)
 
+    def finalize(self) -> None:
+        """Close the visit records once the run is over (in place, idempotent).
+
+        Times written ahead for a step already scheduled but beyond the horizon become
+        NaN (not reached), and the wait to leave counts for the ships that left. Doing it
+        once, in place, lets every reader take views instead of copies.
+        """
+        if self.finalized or self.cols is None:
+            self.finalized = True
+            return
+        cols = self.cols
+        for name in TIME_FIELDS:
+            t = np.frombuffer(getattr(cols, name), dtype=np.float64)
+            t[t >= self.end_h] = NAN
+        left = ~np.isnan(np.frombuffer(cols.departed_h, dtype=np.float64))
+        for name, extra in (
+            ("wait_tide_h", "wait_tide_out_h"),
+            ("wait_weather_h", "wait_weather_out_h"),
+        ):
+            w = np.frombuffer(getattr(cols, name), dtype=np.float64)
+            np.add(w, np.frombuffer(getattr(cols, extra), dtype=np.float64), out=w, where=left)
+        self.finalized = True
+
     def visit_columns(self) -> dict[str, np.ndarray]:
-        """The visits of ships that arrived, as one numpy array per field."""
+        """The visits of ships that arrived, one read-only numpy array (a view) per field."""
+        self.finalize()
         n = self.n_arrived
         out = {
             "ship_id": np.arange(n, dtype=np.int64),
-            "ship_class": self.plan["ship_class"][:n].astype(np.int64),
-            "terminal": self.plan["terminal"][:n].astype(np.int64),
-            "scheduled": self.plan["scheduled"][:n].astype(bool),
+            "ship_class": self.plan["ship_class"][:n].astype(np.int64, copy=False),
+            "terminal": self.plan["terminal"][:n].astype(np.int64, copy=False),
+            "scheduled": self.plan["scheduled"][:n].astype(bool, copy=False),
             "arrived_h": self.plan["arrived_h"][:n],
             "call_size": self.plan["call_size"][:n],
         }
@@ -303,25 +328,17 @@ class Records:
                 out[name] = np.zeros(n)
             return out
         out["berth"] = np.frombuffer(cols.berth, dtype=np.int64)[:n]
-        for name in WAIT_FIELDS:
+        for name in (*WAIT_FIELDS, *TIME_FIELDS):
             out[name] = np.frombuffer(getattr(cols, name), dtype=np.float64)[:n]
-        for name in TIME_FIELDS:
-            # times written ahead (a step already scheduled) that the horizon cut off
-            t = np.frombuffer(getattr(cols, name), dtype=np.float64)[:n].copy()
-            t[t >= self.end_h] = NAN
-            out[name] = t
-        left = ~np.isnan(out["departed_h"])
-        for name, extra in (
-            ("wait_tide_h", "wait_tide_out_h"),
-            ("wait_weather_h", "wait_weather_out_h"),
-        ):
-            out[name] = out[name] + np.where(
-                left, np.frombuffer(getattr(cols, extra), dtype=np.float64)[:n], 0.0
-            )
+        for a in out.values():
+            a.flags.writeable = False
         return out
 
     def level_columns(self) -> dict[str, np.ndarray]:
-        """The recorded levels: ``time_h``, ``series`` (name), ``key``, ``value``."""
+        """The recorded levels: ``time_h``, ``series_code``, ``key``, ``value``.
+
+        ``series_code`` indexes :data:`LEVEL_SERIES`.
+        """
         codes = (
             np.frombuffer(self.level_series, dtype=np.int8)
             if len(self.level_series)
@@ -332,7 +349,6 @@ class Records:
             "time_h": np.frombuffer(self.level_time, dtype=np.float64)
             if len(self.level_time)
             else np.empty(0),
-            "series": np.asarray(LEVEL_SERIES, dtype=object)[codes.astype(np.int64)],
             "key": np.frombuffer(self.level_key, dtype=np.int64)
             if len(self.level_key)
             else np.empty(0, dtype=np.int64),
