@@ -11,6 +11,7 @@ single value costs a list pop rather than a numpy call.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable
 from typing import Annotated, Literal
 
@@ -341,13 +342,18 @@ def sampler(dist: _Dist, rng: np.random.Generator) -> Callable[[], float]:
     if isinstance(dist, Constant):
         value = float(dist.value)
         return lambda: value
-    buffer: list[float] = []
-    pop = buffer.pop
+    # a compact buffer (8 bytes a value, not a Python float each): a port has hundreds of
+    # samplers, and the values and their order are the same as drawing one at a time
+    buf = array("d")
+    pos = 0
 
     def draw() -> float:
-        if not buffer:
-            block = dist.sample_n(rng, _BLOCK)[::-1].tolist()
-            buffer.extend(block)
-        return pop()
+        nonlocal buf, pos
+        if pos == len(buf):
+            buf = array("d", dist.sample_n(rng, _BLOCK).tobytes())
+            pos = 0
+        value = buf[pos]
+        pos += 1
+        return value
 
     return draw
