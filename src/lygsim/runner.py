@@ -85,9 +85,12 @@ class Progress:
             self._bar = None
 
 
-def _check_common(args: argparse.Namespace) -> None:
-    if args.reps < 1:
-        raise UsageError(f"lygsim {args.command}: --reps must be >= 1 (got {args.reps})")
+def _check_common(args: argparse.Namespace, min_reps: int = 1) -> None:
+    if args.reps < min_reps:
+        why = " for intervals" if min_reps > 1 else ""
+        raise UsageError(
+            f"lygsim {args.command}: --reps must be >= {min_reps}{why} (got {args.reps})"
+        )
     if args.seed < 0:
         raise UsageError(f"lygsim {args.command}: --seed must be >= 0 (got {args.seed})")
     if args.days is not None and not args.days > 0:
@@ -218,9 +221,7 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
 
 def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim compare``; returns the exit code."""
-    _check_common(args)
-    if args.reps < 2:
-        raise UsageError("lygsim compare: --reps must be >= 2 for paired intervals")
+    _check_common(args, min_reps=2)
     base = load_scenario(args.base, args.overrides)
     options = [load_scenario(p, args.overrides) for p in args.options]
     out = _out_dir(args, f"compare-{base.scenario.name}")
@@ -289,9 +290,7 @@ def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int
     """Carry out ``lygsim calibrate``; returns the exit code."""
     from lygsim.calibrate import calibrate, calibrated_yaml, format_table, measure
 
-    _check_common(args)
-    if args.reps < 2:
-        raise UsageError("lygsim calibrate: --reps must be >= 2 for intervals")
+    _check_common(args, min_reps=2)
     scenario = load_scenario(args.scenario, args.overrides)
     name = scenario.scenario.name
     out = _out_dir(args, f"{name}/calibration")
@@ -393,9 +392,7 @@ def capacity_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim capacity``; returns the exit code."""
     from lygsim.capacity import parse_range, write_capacity
 
-    _check_common(args)
-    if args.reps < 2:
-        raise UsageError("lygsim capacity: --reps must be >= 2 for intervals")
+    _check_common(args, min_reps=2)
     factors = parse_range(args.demand)
     if 1.0 not in factors:
         factors = sorted({*factors, 1.0})
@@ -435,9 +432,7 @@ def horizon_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim horizon``; returns the exit code."""
     from lygsim.capacity import describe_horizon, horizon_years, parse_range
 
-    _check_common(args)
-    if args.reps < 2:
-        raise UsageError("lygsim horizon: --reps must be >= 2 for intervals")
+    _check_common(args, min_reps=2)
     factors = sorted({*parse_range(args.demand), 1.0})
     base = load_scenario(args.scenario, args.overrides)
     options = [load_scenario(p, args.overrides) for p in args.options]
