@@ -163,3 +163,10 @@ def test_shipped_scenarios_match_reported_levels_and_growth():
     for target, reported in REPORTED_GROWTH.items():
         growth = tables["lianyungang_2023"][target] / tables["lianyungang_2022"][target] - 1
         assert abs(growth - reported) <= 0.005, f"{target}: {growth:.4f} vs {reported:.4f}"
+
+
+def test_demand_growth_whatif_is_twenty_percent_on_the_fitted_scales():
+    base = lygsim.load_scenario(S2023)
+    whatif = lygsim.load_scenario(S2023.parent / "whatif_demand_growth.yaml")
+    for s in base.calibration.free:
+        assert whatif.arrivals[s].scale == pytest.approx(1.2 * base.arrivals[s].scale, rel=1e-5)
