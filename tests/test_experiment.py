@@ -59,6 +59,34 @@ def test_summary_is_identical_on_a_local_dask_cluster():
     serial = run_experiment(sc, reps=4, seed=11, days=300, workers=1)
     dask = run_experiment(sc, reps=4, seed=11, days=300, workers=2, scheduler="local")
     pd.testing.assert_frame_equal(serial.summary, dask.summary, check_exact=True)
+    # a running cluster reached by its scheduler address (here one on this machine)
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_experiment(sc, reps=4, seed=11, days=300, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(serial.summary, remote.summary, check_exact=True)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
+    code = main(
+        [
+            "run",
+            str(MM1),
+            "--days",
+            "300",
+            "--reps",
+            "2",
+            "--no-figures",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach a Dask scheduler" in err and "Traceback" not in err
 
 
 def test_replications_differ_and_seeds_matter():
