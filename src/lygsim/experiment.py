@@ -46,6 +46,7 @@ SUMMARY_COLUMNS = [
 REPLICATION_COLUMNS = ["scenario", "replication", "seed", "terminal", "metric", "unit", "value"]
 KPIS_FILE, VISITS_FILE, DONE_FILE = "kpis.parquet", "visits.parquet", "done.json"
 LEVELS_FILE = "levels.parquet"  # replication 0 only: the level histories for figures
+SHUTTLE_CALLS_FILE = "shuttle_calls.parquet"  # replication 0 only: the shuttle's berth calls
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,12 @@ def run_replication(task: Task) -> Outcome:
                 with atomic_path(run_dir / LEVELS_FILE) as tmp:
                     result.levels.to_parquet(tmp, index=False)
                 files.append(LEVELS_FILE)
+                if result.records.shuttle is not None:
+                    from lygsim.metrics import shuttle_calls_frame
+
+                    with atomic_path(run_dir / SHUTTLE_CALLS_FILE) as tmp:
+                        shuttle_calls_frame(result.records).to_parquet(tmp, index=False)
+                    files.append(SHUTTLE_CALLS_FILE)
             done = {
                 "lygsim_version": __version__,
                 "seed": task.seed,

@@ -21,6 +21,7 @@ from lygsim.errors import UsageError
 from lygsim.executors import LOCAL_DASK, default_workers
 from lygsim.experiment import (
     LEVELS_FILE,
+    SHUTTLE_CALLS_FILE,
     VISITS_FILE,
     ExperimentResult,
     Outcome,
@@ -185,9 +186,10 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     for note in result.notes:
         print(f"warning: {note}", file=sys.stderr)
     merge_visits(result, out / "visits.parquet")
-    if 0 in result.run_dirs and (result.run_dirs[0] / LEVELS_FILE).is_file():
-        with atomic_path(out / "levels.parquet") as tmp:
-            shutil.copyfile(result.run_dirs[0] / LEVELS_FILE, tmp)
+    for name in (LEVELS_FILE, SHUTTLE_CALLS_FILE):  # replication 0's, for the figures
+        if 0 in result.run_dirs and (result.run_dirs[0] / name).is_file():
+            with atomic_path(out / name) as tmp:
+                shutil.copyfile(result.run_dirs[0] / name, tmp)
     write_csv(out / "summary.csv", result.summary)
     write_csv(out / "replications.csv", result.replications)
     write_text(out / "scenario.yaml", to_yaml(scenario))

@@ -42,6 +42,38 @@ def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
                 p.unlink(missing_ok=True)
 
 
+def _with_shuttle_calls(visits: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Replication 0's visits plus the shuttle's berth calls, for the Gantt chart.
+
+    The shuttle's calls are not ship visits, but they hold container berths.
+    """
+    if not path.is_file() or visits.empty:
+        return visits
+    calls = pd.read_parquet(path)
+    calls = calls[calls["berth_id"].notna() & calls["assigned_h"].notna()]
+    if calls.empty:
+        return visits
+    rows = pd.DataFrame(
+        {
+            "terminal": calls["berth_id"].astype(str).str.split(".").str[0],
+            "ship_class": "Lianshen Express",
+            "berth_id": calls["berth_id"].astype(str),
+            "arrived_h": calls["requested_h"],
+            "assigned_h": calls["assigned_h"],
+            "entered_h": calls["entered_h"],
+            "handling_start_h": calls["berthed_h"],
+            "handling_end_h": calls["load_end_h"],
+            "departed_h": calls["departed_h"],
+            "replication": visits["replication"].iloc[0],
+        }
+    )
+    v = visits.copy()
+    for col in ("terminal", "ship_class", "berth_id"):
+        if col in v.columns:
+            v[col] = v[col].astype(str)
+    return pd.concat([v, rows[[c for c in rows.columns if c in v.columns]]], ignore_index=True)
+
+
 def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> list[Path]:
     """Write the figures of a ``lygsim run`` folder under ``<folder>/figures/``.
 
@@ -78,6 +110,7 @@ def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> l
             fig = waiting_times(visits, warmup_h, order or None)
             written.append(save(fig, out / "waiting_times.png"))
             rep0 = visits[visits["replication"] == visits["replication"].min()]
+            rep0 = _with_shuttle_calls(rep0, folder / "shuttle_calls.parquet")
             end_h = info.end_h or float(rep0["arrived_h"].max())
             for term in [t for t in order if t in set(rep0["terminal"])]:
                 week = busiest_week(rep0, term, warmup_h, end_h)
