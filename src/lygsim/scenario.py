@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lygsim.dists import Dist, NonNegFloat, PositiveFloat
 
+MAX_HORIZON_DAYS = 36600.0
+"""The longest simulated horizon, in days (100 years): the bound on ``horizon_days`` and ``--days``."""
+
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 Growth = Annotated[float, Field(gt=-1, le=10, allow_inf_nan=False)]
@@ -82,7 +85,7 @@ class Metadata(Model):
     name: Name
     description: str = ""
     start_date: dt.date = Field(description="Calendar date of simulation time 0.")
-    horizon_days: Annotated[float, Field(gt=0, le=36600, allow_inf_nan=False)] = Field(
+    horizon_days: Annotated[float, Field(gt=0, le=MAX_HORIZON_DAYS, allow_inf_nan=False)] = Field(
         description="Simulated days, warm-up included."
     )
     warmup_days: NonNegFloat = Field(0.0, description="Days simulated and dropped from KPIs.")
