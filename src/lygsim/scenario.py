@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from lygsim.dists import Dist, NonNegFloat, PositiveFloat
 
 MAX_HORIZON_DAYS = 36600.0
-"""The longest simulated horizon, in days (100 years): the bound on ``horizon_days`` and ``--days``."""
+"""Longest simulated horizon in days (100 years): bounds ``horizon_days`` and ``--days``."""
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
