@@ -68,7 +68,7 @@ def replicate(name: str, c: int, rho: float) -> dict[str, np.ndarray]:
 
 
 def test_published_table_values():
-    # reference/queueing.md's W/S table, to 4 decimals
+    # the W/S table of docs/sources.md (queueing results), to 4 decimals
     table = {
         0.5: [1.0, 0.3333, 0.1579, 0.0870, 0.0521, 0.0330],
         0.8: [4.0, 1.7778, 1.0787, 0.7455, 0.5541, 0.4315],
