@@ -186,10 +186,10 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     for note in result.notes:
         print(f"warning: {note}", file=sys.stderr)
     merge_visits(result, out / "visits.parquet")
-    for name in (LEVELS_FILE, SHUTTLE_CALLS_FILE):  # replication 0's, for the figures
-        if 0 in result.run_dirs and (result.run_dirs[0] / name).is_file():
-            with atomic_path(out / name) as tmp:
-                shutil.copyfile(result.run_dirs[0] / name, tmp)
+    for fname in (LEVELS_FILE, SHUTTLE_CALLS_FILE):  # replication 0's, for the figures
+        if 0 in result.run_dirs and (result.run_dirs[0] / fname).is_file():
+            with atomic_path(out / fname) as tmp:
+                shutil.copyfile(result.run_dirs[0] / fname, tmp)
     write_csv(out / "summary.csv", result.summary)
     write_csv(out / "replications.csv", result.replications)
     write_text(out / "scenario.yaml", to_yaml(scenario))
