@@ -185,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
         "written by run, compare, capacity or study.",
     )
     p.add_argument("folder", metavar="DIR", help="results folder")
+    _add_new_parser(sub)
     return parser
 
 
@@ -221,6 +222,30 @@ def _add_experiment_args(p: argparse.ArgumentParser, default_reps: int = 1) -> N
     _add_set(p)
 
 
+def _add_new_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "new",
+        help="write a small, commented scenario for your own port",
+        description="Write NAME.yaml: the terminals asked for with typical berths, equipment "
+        "and rates for their cargo kind (each value with its unit and source), a ship class "
+        "and an arrival stream per terminal at a moderate berth occupancy, yards and a "
+        "channel deep enough to need no tide. It validates and runs as written.",
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="scenario name (letters, digits, _ -)")
+    p.add_argument(
+        "--terminals",
+        default=None,
+        metavar="KIND:BERTHS,...",
+        help="cargo kinds and berths, e.g. container:2,dry_bulk:1 (default container:2; "
+        "1-50 berths each; see --list)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="file to write (default NAME.yaml)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument(
+        "--list", dest="list_kinds", action="store_true", help="print the cargo kinds and units"
+    )
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from lygsim.errors import ScenarioError
     from lygsim.loader import load_scenario
@@ -252,7 +277,27 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-_LOCAL = {"validate": _cmd_validate, "show": _cmd_show, "schema": _cmd_schema}
+def _cmd_new(args: argparse.Namespace) -> int:
+    from lygsim import newport
+
+    if args.list_kinds:
+        print(newport.kinds_table())
+        return 0
+    if args.name is None:
+        raise UsageError("lygsim new: NAME is required, e.g. lygsim new my_port (or --list)")
+    path, terminals = newport.write_new(args.name, args.terminals, args.out, args.force)
+    asked = ", ".join(f"{c.value} ({n} berth{'s' * (n > 1)})" for c, n in terminals)
+    print(f"wrote {path}: {asked}")
+    print(f"next: lygsim validate {path} && lygsim run {path} --reps 5")
+    return 0
+
+
+_LOCAL = {
+    "validate": _cmd_validate,
+    "show": _cmd_show,
+    "schema": _cmd_schema,
+    "new": _cmd_new,
+}
 # the commands that run simulations live in lygsim.runner, imported only when used
 _RUNNER = {
     "run": "run_command",
