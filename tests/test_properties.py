@@ -7,6 +7,8 @@ a few hundred hours and checks what must hold whatever the dice:
 
 - conservation: every ship that arrived is departed, in service or waiting, its times in
   order with "not reached" (NaN) only at the tail, and its waits add up to its times;
+- the causes of the wait (berth, tide, weather) add up to the wait, ship by ship and in
+  the KPIs, ships still waiting at the end included; the delays at the berth do not count;
 - every unit of cargo discharged to a yard is in the yard or gone inland;
 - no berth serves two ships at once, no ship berths where it does not fit, and no berth
   that is down for planned maintenance takes a new ship;
@@ -42,6 +44,13 @@ TIMES = [
     "handling_end_h",
     "departed_h",
 ]
+WAIT_COLUMNS = ("wait_berth_h", "wait_tide_h", "wait_weather_h")
+DELAY_COLUMNS = (
+    "delay_yard_h",
+    "delay_outage_h",
+    "delay_outbound_tide_h",
+    "delay_outbound_weather_h",
+)
 EPS = 1e-9  # times are hours up to a few hundred: far above rounding, far below a step
 
 # LYGSIM_PROPERTY_EXAMPLES=1000 for a longer hunt
@@ -175,7 +184,7 @@ def run(k: dict[str, Any], seed: int, *, stats: bool = True) -> tuple[Scenario, 
         return scenario, res
     # shown by --hypothesis-show-statistics: how often each mechanism was exercised
     v = res.visits
-    for col in ("wait_berth_h", "wait_tide_h", "wait_weather_h", "wait_yard_h", "wait_outage_h"):
+    for col in ("wait_berth_h", "wait_tide_h", "wait_weather_h", "delay_yard_h", "delay_outage_h"):
         event(f"{col} > 0: {bool((v[col] > 0).any())}")
     event(f"ships: {'<50' if len(v) < 50 else '<200' if len(v) < 200 else '>=200'}")
     return scenario, res
@@ -209,27 +218,37 @@ def check_visit_times(scenario: Scenario, res: Run) -> None:
     waiting = ~reached[:, 1]
     assert (departed.astype(int) + in_service + waiting == 1).all()
     assert (v["berth_id"].isna() == waiting).all(), "a berth id exactly when a berth was given"
-    # the waits split by cause add up
-    assert np.allclose(v["wait_berth_h"], v["assigned_h"] - v["arrived_h"], equal_nan=True)
-    for col in ("wait_tide_h", "wait_weather_h", "wait_yard_h", "wait_outage_h"):
+    # the waits split by cause add up: the wait (arrival to entering, so far for a ship
+    # still waiting) is the berth's, the tide's and the weather's
+    entered = reached[:, 2]
+    wait = np.where(entered, v["entered_h"], end) - v["arrived_h"]
+    assert np.allclose(v["wait_h"], wait, atol=1e-6)
+    causes = v["wait_berth_h"] + v["wait_tide_h"] + v["wait_weather_h"]
+    assert np.allclose(causes, v["wait_h"], atol=1e-6), "the causes of the wait do not add up"
+    given = reached[:, 1]
+    assert np.allclose(
+        v.loc[given, "wait_berth_h"], (v["assigned_h"] - v["arrived_h"])[given], atol=1e-9
+    )
+    for col in (*WAIT_COLUMNS, *DELAY_COLUMNS):
         assert (v[col] >= 0).all(), col
     for col in ("wait_tide_h", "wait_weather_h"):
         assert (v.loc[waiting, col] == 0).all(), f"{col} of a ship without a berth"
-    entered = reached[:, 2]
+    for col in ("delay_outbound_tide_h", "delay_outbound_weather_h"):
+        assert (v.loc[~departed, col] == 0).all(), f"{col} of a ship that has not left"
     channel = v["wait_tide_h"] + v["wait_weather_h"]
     k = res.scenario
     # before the ship enters, only tide and weather hold it; afterwards only the departure
     pre = v["entered_h"] - v["assigned_h"]
+    assert np.allclose(pre[entered], channel[entered], atol=1e-6), (
+        "tide and weather waits do not add up to the time spent waiting for the channel"
+    )
     post = v["departed_h"] - v["handling_end_h"]
     unberth = _constant(k, "unberthing_h")
     if unberth is not None:
-        left = departed
-        assert np.allclose((pre + post - unberth)[left], channel[left], atol=1e-6), (
-            "tide and weather waits do not add up to the time spent waiting for the channel"
+        out = v["delay_outbound_tide_h"] + v["delay_outbound_weather_h"]
+        assert np.allclose((post - unberth)[departed], out[departed], atol=1e-6), (
+            "outbound tide and weather delays do not add up to the wait to leave"
         )
-        # a ship that has not left has only its inbound channel waits counted so far
-        inside = entered & ~departed
-        assert np.allclose(pre[inside], channel[inside], atol=1e-6)
     approach = _constant(k, "berthing_h")
     transit = k.nautical.transit_h if k.nautical else 0.0
     if approach is not None:
@@ -237,7 +256,7 @@ def check_visit_times(scenario: Scenario, res: Run) -> None:
         assert np.allclose(v.loc[b, "berthed_h"] - v.loc[b, "entered_h"], transit + approach)
     hs = reached[:, 4]
     assert np.allclose(
-        (v["handling_start_h"] - v["berthed_h"])[hs], v.loc[hs, "wait_yard_h"], atol=1e-6
+        (v["handling_start_h"] - v["berthed_h"])[hs], v.loc[hs, "delay_yard_h"], atol=1e-6
     )
     rate = _constant(k, "rate")
     if rate is not None:
@@ -245,7 +264,7 @@ def check_visit_times(scenario: Scenario, res: Run) -> None:
         eff = g.efficiency.mean
         he = reached[:, 5]
         handling = v["call_size"] / (g.equipment * rate * eff)
-        got = (v["handling_end_h"] - v["handling_start_h"] - v["wait_outage_h"])[he]
+        got = (v["handling_end_h"] - v["handling_start_h"] - v["delay_outage_h"])[he]
         assert np.allclose(got, handling[he], rtol=1e-7, atol=1e-6)
     # the level histories agree with the visits at the end
     lv = res.levels
@@ -352,10 +371,13 @@ def check_channel(scenario: Scenario, res: Run) -> None:
     # without a tide, nobody waits for one; without closures, nobody waits for weather
     if scenario.nautical is None or scenario.nautical.tide is None:
         assert (v["wait_tide_h"] == 0).all()
+        assert (v["delay_outbound_tide_h"] == 0).all()
     if not closures:
         assert (v["wait_weather_h"] == 0).all()
+        assert (v["delay_outbound_weather_h"] == 0).all()
     free = ~v["ship_class"].astype(str).map(scenario.tide_bound).astype(bool)
     assert (v.loc[free, "wait_tide_h"] == 0).all(), "a ship that is not tide-bound waited for tide"
+    assert (v.loc[free, "delay_outbound_tide_h"] == 0).all(), "not tide-bound, held by the tide"
 
 
 def check_levels_sorted(res: Run) -> None:
@@ -379,6 +401,28 @@ def check_kpis(scenario: Scenario, res: Run) -> None:
             assert math.isnan(t[metric]) or t[metric] >= 0, metric
         if scenario.terminals[tname].yard is not None:
             assert -1e-9 <= t["yard_utilisation"] <= 1.0 + 1e-9
+        assert t["overloaded"] in (0.0, 1.0)
+        assert math.isnan(t["offered_load"]) or t["offered_load"] >= 0
+
+
+def check_wait_causes(scenario: Scenario, res: Run) -> None:
+    """The mean wait of each terminal and of the port is the sum of its causes' means."""
+    k = res.kpis
+    for tname in (*scenario.terminals, "port"):
+        t = k[k["terminal"] == tname].set_index("metric")["value"]
+        parts = [t[f"mean_{c}"] for c in WAIT_COLUMNS]
+        if math.isnan(t["mean_wait_h"]):
+            assert all(math.isnan(p) for p in parts), tname
+            continue
+        assert math.isclose(sum(parts), t["mean_wait_h"], rel_tol=1e-9, abs_tol=1e-9), (
+            tname,
+            t["mean_wait_h"],
+            parts,
+        )
+        # the delays at the berth are parts of the time at berth, over the same ships
+        if tname != "port" and not math.isnan(t["mean_service_h"]):
+            delays = sum(t[f"mean_{c}"] for c in DELAY_COLUMNS)
+            assert 0 <= delays <= t["mean_service_h"] + 1e-9, (tname, delays)
 
 
 # --- properties -----------------------------------------------------------------------------
@@ -418,6 +462,13 @@ def test_ships_move_only_when_the_channel_is_open(k, seed):
 def test_kpis_in_range(k, seed):
     scenario, res = run(k, seed)
     check_kpis(scenario, res)
+
+
+@PROPERTY_SETTINGS
+@given(k=knobs(), seed=seeds)
+def test_the_causes_of_the_wait_add_up_to_the_wait(k, seed):
+    scenario, res = run(k, seed)
+    check_wait_causes(scenario, res)
 
 
 @PROPERTY_SETTINGS
@@ -479,6 +530,27 @@ def test_the_checks_can_fail():
         pass
     else:  # pragma: no cover
         raise AssertionError("hole not detected")
+    check_wait_causes(scenario, res)
+    kpis = res.kpis.copy()
+    kpis.loc[(kpis["terminal"] == "t1") & (kpis["metric"] == "mean_wait_tide_h"), "value"] += 1
+    try:
+        check_wait_causes(scenario, dataclasses.replace(res, kpis=kpis))
+    except AssertionError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("causes that do not add up not detected")
+
+
+def test_a_ship_still_waiting_at_the_end_gives_its_wait_so_far_to_its_cause():
+    # one ship at 0.2 h, given the berth at once, held by a closure past the 1-day horizon
+    res = simulate(validate(_one_ship(horizon_days=1, closures=[(0.0, 48.0)])), 1, 0)
+    v = res.visits.iloc[0]
+    assert np.isnan(v["entered_h"])
+    assert v["wait_h"] == v["wait_weather_h"] == 24.0 - 0.2
+    assert v["wait_berth_h"] == v["wait_tide_h"] == 0.0
+    k = res.kpis[res.kpis["terminal"] == "t1"].set_index("metric")["value"]
+    assert k["mean_wait_h"] == k["mean_wait_weather_h"] == 24.0 - 0.2
+    assert np.isnan(k["mean_delay_outbound_weather_h"])  # no ship has left
 
 
 def test_a_run_in_which_no_ship_arrives_gives_empty_tables():

@@ -5,9 +5,17 @@ observation window; throughput and calls count the calls whose handling ended in
 occupancy, queue length and yard use are time-weighted over the window. The shuttle's
 berth time counts in its terminal's occupancy and busy berths, not in its calls, waits or
 throughput: the shuttle has KPIs of its own (terminal ``shuttle``, and ``corridor``).
+
+A ship's wait runs from arrival to entering the channel towards its berth; it splits into
+the wait for a berth, for the tide and for the weather (:func:`wait_split`), and the causes
+add up to the wait. What holds a ship once it has entered (yard space, berth outages, the
+tide or the weather on the way out) is part of its time at berth: the ``delay_*`` columns
+and ``mean_delay_*_h`` KPIs, never counted in the wait.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -17,9 +25,69 @@ from lygsim.scenario import Cargo, Scenario
 
 KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
 
+WAIT_CAUSES = ("berth", "tide", "weather")
+"""Causes of the wait (arrival to entering): ``wait_<cause>_h`` add up to ``wait_h``."""
+
+BERTH_DELAYS = ("yard", "outage", "outbound_tide", "outbound_weather")
+"""Delays once entered, part of the time at berth (``delay_<kind>_h``)."""
+
+# visit column of each delay as the records keep it
+_DELAY_FIELDS = {
+    "yard": "wait_yard_h",
+    "outage": "wait_outage_h",
+    "outbound_tide": "wait_tide_out_h",
+    "outbound_weather": "wait_weather_out_h",
+}
+
+OVERLOAD_OCCUPANCY = 0.95
+"""Occupancy and offered load at or above which a terminal is overloaded."""
+
+
+def wait_split(c: dict[str, np.ndarray], end_h: float) -> dict[str, np.ndarray]:
+    """Every ship's wait and its split by cause, as known at ``end_h``.
+
+    The wait runs from arrival to entering the channel (``entered_h - arrived_h``). A ship
+    still waiting at the end counts with its wait so far, given to what it is waiting for:
+    the berth if it has none yet, else the channel; the channel's share so far is split
+    between tide and weather in proportion to the waits the ship faces (the records keep
+    their totals, not how they interleave).
+
+    Args:
+        c: Visit columns (``arrived_h, assigned_h, entered_h, wait_tide_h,
+            wait_weather_h``), as :meth:`lygsim.records.Records.visit_columns` gives them.
+        end_h: The end of the run.
+
+    Returns:
+        ``wait_h`` and ``wait_<cause>_h`` for each of :data:`WAIT_CAUSES`, one value per
+        ship; the causes add up to ``wait_h`` (to rounding).
+    """
+    arrived = c["arrived_h"]
+    assigned = c["assigned_h"]
+    inside = ~np.isnan(c["entered_h"])
+    holding = ~np.isnan(assigned) & ~inside  # a berth, still waiting for the channel
+    tide_total, weather_total = c["wait_tide_h"], c["wait_weather_h"]
+    channel = tide_total + weather_total
+    so_far = np.where(holding, end_h - assigned, 0.0)
+    known = holding & (channel > 0)
+    share = np.divide(tide_total, channel, out=np.zeros_like(channel), where=known)
+    tide = np.where(inside, tide_total, so_far * share)
+    weather = np.where(inside, weather_total, np.where(known, so_far - so_far * share, 0.0))
+    # with no channel wait recorded, the time so far after the berth can only be the berth's
+    berth = np.where(np.isnan(assigned), end_h, assigned) - arrived
+    berth = berth + np.where(holding & ~known, so_far, 0.0)
+    wait = np.where(inside, c["entered_h"], end_h) - arrived
+    return {"wait_h": wait, "wait_berth_h": berth, "wait_tide_h": tide, "wait_weather_h": weather}
+
 
 def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
-    """The visits table: one row per call, waits split by cause, hours from the start."""
+    """The visits table: one row per call, hours from the start.
+
+    ``wait_h`` (arrival to entering; for a ship still waiting, its wait so far) splits into
+    ``wait_berth_h + wait_tide_h + wait_weather_h`` (:func:`wait_split`); the delays at the
+    berth are ``delay_yard_h``, ``delay_outage_h`` (handling stopped by an outage) and
+    ``delay_outbound_tide_h``, ``delay_outbound_weather_h`` (waiting at the berth to leave,
+    counted once the ship has left).
+    """
     c = rec.visit_columns()
     ti = c["terminal"]
     terms = [scenario.terminals[t] for t in rec.terminal_names]
@@ -49,11 +117,8 @@ def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
             "call_size": c["call_size"],
             "unit": cat(unit_code[ti], unit_names),
             "yard_in": c["yard_in"],
-            "wait_berth_h": c["assigned_h"] - c["arrived_h"],
-            "wait_tide_h": c["wait_tide_h"],
-            "wait_weather_h": c["wait_weather_h"],
-            "wait_yard_h": c["wait_yard_h"],
-            "wait_outage_h": c["wait_outage_h"],
+            **wait_split(c, rec.end_h),
+            **{f"delay_{k}_h": c[f] for k, f in _DELAY_FIELDS.items()},
         }
     )
 
@@ -153,17 +218,56 @@ def level_series(rec: Records) -> pd.DataFrame:
     )
 
 
+def _cause_cols() -> list[str]:
+    return [f"wait_{k}_h" for k in WAIT_CAUSES]
+
+
+def overloaded(occupancy: float, offered_load: float, arrivals: int) -> float:
+    """1.0 if a terminal was overloaded in a replication, else 0.0.
+
+    Overloaded: the berths were busy nearly all the window (occupancy >=
+    :data:`OVERLOAD_OCCUPANCY`) and the calls arriving in it asked for as much berth time
+    (offered load >= the same share). A stable terminal's occupancy estimates its offered
+    load, so a terminal at 0.8 comes nowhere near the bar, while one whose demand exceeds
+    its capacity has its berths always busy and its queue and waits growing with the length
+    of the run. The offered load keeps out a terminal that is working off a backlog left
+    from the warm-up (busy berths, falling queue). Within a window of a few hundred calls,
+    a terminal between 0.95 and 1 cannot be told from one just past 1: both are flagged.
+    With no call through the berths yet (offered load unknown), busy berths and arrivals
+    suffice.
+
+    Args:
+        occupancy: Berth occupancy over the window (fraction).
+        offered_load: Offered load over the window (NaN if no call has left).
+        arrivals: Ships that arrived in the window.
+
+    Returns:
+        1.0 or 0.0 (NaN if the occupancy is NaN).
+    """
+    if math.isnan(occupancy):
+        return float("nan")
+    known = not math.isnan(offered_load)
+    demand = offered_load >= OVERLOAD_OCCUPANCY if known else arrivals > 0
+    return float(demand and occupancy >= OVERLOAD_OCCUPANCY)
+
+
 def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
-    """The KPI table (``terminal, metric, unit, value``) of one replication."""
+    """The KPI table (``terminal, metric, unit, value``) of one replication.
+
+    Per terminal, ``mean_wait_h`` is the sum of ``mean_wait_<cause>_h`` over
+    :data:`WAIT_CAUSES`; ``mean_delay_<kind>_h`` (:data:`BERTH_DELAYS`) are parts of the
+    time at berth; ``overloaded`` is :func:`overloaded` (1.0 or 0.0).
+    """
     t0 = scenario.scenario.warmup_days * 24.0
     t1 = rec.end_h
     span = t1 - t0
     c = rec.visit_columns()
+    split = wait_split(c, t1)
     rows: list[tuple[str, str, str, float]] = []
     conv = scenario.conversion
     port_t = port_teu = port_veh = 0.0
     port_calls = 0
-    all_waits = []
+    all_waits: dict[str, list[np.ndarray]] = {k: [] for k in ("wait_h", *_cause_cols())}
     lv = rec.level_columns()
     shuttle_calls = rec.shuttle.call_columns(t1) if rec.shuttle is not None else None
     for ti, tname in enumerate(rec.terminal_names):
@@ -181,23 +285,33 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         throughput = float(size[done].sum())
         calls = int(done.sum())
         obs = (arrived >= t0) & (arrived < t1)
-        waited = obs & ~np.isnan(entered)
         # ships still waiting at the end count with the wait so far (a lower bound), so an
         # overloaded terminal's wait is not understated by leaving its longest waits out
-        wait = np.where(np.isnan(entered), t1, entered)[obs] - arrived[obs]
+        waits = {k: v[m][obs] for k, v in split.items()}
+        wait = waits["wait_h"]
         left = obs & ~np.isnan(departed)
         service = departed[left] - entered[left]
         turnaround = departed[left] - arrived[left]
         n_berths = sum(g.count for g in term.berths.values())
-        a = np.where(np.isnan(assigned), t1, assigned)
+        a = a0 = np.where(np.isnan(assigned), t1, assigned)
         d = np.where(np.isnan(departed), t1, departed)
         if shuttle_calls is not None and rec.shuttle is not None and rec.shuttle.terminal == ti:
             # the shuttle's berth time counts in its terminal's occupancy
             sa, sd = shuttle_calls["assigned_h"], shuttle_calls["departed_h"]
             a = np.concatenate([a, np.where(np.isnan(sa), t1, sa)])
             d = np.concatenate([d, np.where(np.isnan(sd), t1, sd)])
-        busy = np.clip(np.minimum(d, t1) - np.maximum(a, t0), 0, None).sum()
+        busy_each = np.clip(np.minimum(d, t1) - np.maximum(a, t0), 0, None)
+        busy = busy_each.sum()
         occupancy = float(busy / (n_berths * span))
+        # offered load: the berth time the calls arriving in the window ask for (their
+        # number times the mean berth time of those that left), plus the shuttle's
+        hold = departed[left] - assigned[left]
+        shuttle_busy = float(busy_each[len(a0) :].sum()) if len(a) > len(a0) else 0.0
+        offered = (
+            (int(obs.sum()) * float(hold.mean()) + shuttle_busy) / (n_berths * span)
+            if len(hold)
+            else float("nan")
+        )
         q_up = arrived
         q_down = entered[~np.isnan(entered)]
         queue = _step_mean(
@@ -233,23 +347,17 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
                 "h",
                 float(turnaround.mean()) if len(turnaround) else float("nan"),
             ),
+            (tname, "offered_load", "ratio", offered),
+            (tname, "overloaded", "flag", overloaded(occupancy, offered, int(obs.sum()))),
         ]
-        for cause, col in (
-            ("berth", None),
-            ("tide", "wait_tide_h"),
-            ("weather", "wait_weather_h"),
-            ("yard", "wait_yard_h"),
-            ("outage", "wait_outage_h"),
-        ):
-            vals = (assigned - arrived)[waited] if col is None else c[col][m][waited]
-            rows.append(
-                (
-                    tname,
-                    f"mean_wait_{cause}_h",
-                    "h",
-                    float(vals.mean()) if len(vals) else float("nan"),
-                )
-            )
+        # the causes of the wait, over the same ships as mean_wait_h: they add up to it
+        rows += [(tname, f"mean_{k}", "h", _mean(waits[k])) for k in _cause_cols()]
+        # delays at the berth, over the ships that left (as mean_service_h, of which
+        # they are part)
+        rows += [
+            (tname, f"mean_delay_{k}_h", "h", _mean(c[f][m][left]))
+            for k, f in _DELAY_FIELDS.items()
+        ]
         if term.yard is not None:
             sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
             level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
@@ -263,15 +371,17 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         else:
             port_t += throughput
         port_calls += calls
-        all_waits.append(wait)
-    waits = np.concatenate(all_waits) if all_waits else np.empty(0)
+        for k, v in waits.items():
+            all_waits[k].append(v)
+    port_waits = {k: np.concatenate(v) if v else np.empty(0) for k, v in all_waits.items()}
     rows += [
         ("port", "throughput_t", "t", port_t),
         ("port", "throughput_teu", "TEU", port_teu),
         ("port", "throughput_vehicles", "vehicles", port_veh),
         ("port", "calls", "calls", float(port_calls)),
-        ("port", "mean_wait_h", "h", float(waits.mean()) if len(waits) else float("nan")),
+        ("port", "mean_wait_h", "h", _mean(port_waits["wait_h"])),
     ]
+    rows += [("port", f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
     if rec.shuttle is not None:
         rows += shuttle_kpis(rec.shuttle, scenario, t0, t1)
     return pd.DataFrame(rows, columns=KPI_COLUMNS)

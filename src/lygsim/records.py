@@ -25,8 +25,10 @@ TIME_FIELDS = (
     "handling_end_h",
     "departed_h",
 )
+# inbound channel waits (before entering: part of the ship's wait) and the delays at the
+# berth (yard space, outages: part of its time at berth)
 WAIT_FIELDS = ("yard_in", "wait_tide_h", "wait_weather_h", "wait_yard_h", "wait_outage_h")
-# waits to leave, known when handling ends; counted once the ship has actually left
+# waits to leave, known when handling ends (time at berth); counted once the ship has left
 LEAVE_FIELDS = ("wait_tide_out_h", "wait_weather_out_h")
 LEVEL_SERIES = ("yard", "berths_down")
 
@@ -288,8 +290,9 @@ class Records:
         """Close the visit records once the run is over (in place, idempotent).
 
         Times written ahead for a step already scheduled but beyond the horizon become
-        NaN (not reached), and the wait to leave counts for the ships that left. Doing it
-        once, in place, lets every reader take views instead of copies.
+        NaN (not reached), and the waits to leave (:data:`LEAVE_FIELDS`, kept apart from
+        the inbound ``wait_tide_h`` and ``wait_weather_h``) count only for the ships that
+        left. Doing it once, in place, lets every reader take views instead of copies.
         """
         if self.finalized or self.cols is None:
             self.finalized = True
@@ -298,13 +301,10 @@ class Records:
         for name in TIME_FIELDS:
             t = np.frombuffer(getattr(cols, name), dtype=np.float64)
             t[t >= self.end_h] = NAN
-        left = ~np.isnan(np.frombuffer(cols.departed_h, dtype=np.float64))
-        for name, extra in (
-            ("wait_tide_h", "wait_tide_out_h"),
-            ("wait_weather_h", "wait_weather_out_h"),
-        ):
-            w = np.frombuffer(getattr(cols, name), dtype=np.float64)
-            np.add(w, np.frombuffer(getattr(cols, extra), dtype=np.float64), out=w, where=left)
+        # the wait to leave is known when handling ends; it counts once the ship has left
+        stayed = np.isnan(np.frombuffer(cols.departed_h, dtype=np.float64))
+        for name in LEAVE_FIELDS:
+            np.frombuffer(getattr(cols, name), dtype=np.float64)[stayed] = 0.0
         self.finalized = True
 
     def visit_columns(self) -> dict[str, np.ndarray]:
@@ -324,11 +324,11 @@ class Records:
             out["berth"] = np.full(n, -1, dtype=np.int64)
             for name in TIME_FIELDS:
                 out[name] = np.full(n, NAN)
-            for name in WAIT_FIELDS:
+            for name in (*WAIT_FIELDS, *LEAVE_FIELDS):
                 out[name] = np.zeros(n)
             return out
         out["berth"] = np.frombuffer(cols.berth, dtype=np.int64)[:n]
-        for name in (*WAIT_FIELDS, *TIME_FIELDS):
+        for name in (*WAIT_FIELDS, *LEAVE_FIELDS, *TIME_FIELDS):
             out[name] = np.frombuffer(getattr(cols, name), dtype=np.float64)[:n]
         for a in out.values():
             a.flags.writeable = False
