@@ -52,6 +52,10 @@ class UsageError(LygsimError):
     """A command-line argument is invalid."""
 
 
+class ResultsError(LygsimError):
+    """A results folder cannot be read or written: each message names the file."""
+
+
 class SimulationError(LygsimError):
     """One or more replications failed; each line names the scenario, seed and replication."""
 
