@@ -156,7 +156,7 @@ def scenario_dict(
         unberthing_h: Constant unberthing time.
         allocation: ``fcfs`` or ``scheduled_first`` (every terminal).
         tide: Whether the channel has a tide (then ``large`` ships are tide-bound).
-        tide_bound: Sizes listed in ``nautical.tide_bound_classes`` (needs ``tide``).
+        tide_bound: Sizes forced tide-bound with ``tide_bound: true`` (needs ``tide``).
         window_h: Length of the tide window around each high water.
         transit_h: Channel transit time.
         closures: Fixed weather closures ``(start_day, duration_h)``.
@@ -243,9 +243,10 @@ def scenario_dict(
         }
         if tide:
             nautical["tide"] = {"high_water_m": 5.0, "window_h": window_h, "period_h": 12.42}
-            nautical["tide_bound_classes"] = [
-                f"t{ti + 1}_{s}" for ti in range(terminals) for s in tide_bound if s in sizes
-            ]
+            for ti in range(terminals):
+                for s in tide_bound:
+                    if s in sizes:
+                        data["ship_classes"][f"t{ti + 1}_{s}"]["tide_bound"] = True
         weather: Data = {
             "closures": [{"start_day": s, "duration_h": d} for s, d in closures],
         }

@@ -13,14 +13,35 @@ from __future__ import annotations
 import math
 from array import array
 from collections.abc import Callable
-from typing import Annotated, Literal
+from statistics import NormalDist
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+MAX_PARAMETER = 1e7
+"""Largest absolute value of a distribution parameter: no size, rate or duration of a
+port call comes near ten million of its unit (tonnes, TEU, vehicles, hours)."""
+
+
+def _not_bool(value: Any) -> Any:
+    # YAML reads ``true`` as a boolean, which Python (and lax pydantic) would count as 1
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)
+"""Put in an ``Annotated`` number type: refuses ``true``/``false`` where a number is expected."""
+
+Number = Annotated[float, NotBool, Field(allow_inf_nan=False)]
+"""A finite number, never a boolean; bound it further with ``Annotated[Number, Field(...)]``."""
+Integer = Annotated[int, NotBool]
+"""An integer, never a boolean; bound it further with ``Annotated[Integer, Field(...)]``."""
+
+PositiveFloat = Annotated[Number, Field(gt=0, le=MAX_PARAMETER)]
+NonNegFloat = Annotated[Number, Field(ge=0, le=MAX_PARAMETER)]
+FiniteFloat = Annotated[Number, Field(ge=-MAX_PARAMETER, le=MAX_PARAMETER)]
 
 
 class _Dist(BaseModel):
@@ -40,6 +61,18 @@ class _Dist(BaseModel):
     def minimum(self) -> float:
         """Smallest value the distribution can take."""
         return 0.0
+
+    @property
+    def maximum(self) -> float:
+        """Largest value the distribution can take (``inf`` if unbounded)."""
+        return math.inf
+
+    def quantile(self, p: float) -> float:  # pragma: no cover - overridden
+        """The value below which a share ``p`` (in (0, 1)) of the draws falls.
+
+        Approximate for gamma and erlang, whose quantiles have no closed form.
+        """
+        raise NotImplementedError
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # pragma: no cover
         """Draw ``n`` values."""
@@ -72,6 +105,13 @@ class Constant(_Dist):
     def minimum(self) -> float:  # noqa: D102
         return self.value
 
+    @property
+    def maximum(self) -> float:  # noqa: D102
+        return self.value
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        return self.value
+
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return np.full(n, self.value)
 
@@ -94,6 +134,9 @@ class Exponential(_Dist):
     def cv(self) -> float:  # noqa: D102
         return 1.0
 
+    def quantile(self, p: float) -> float:  # noqa: D102
+        return -self.mean_ * math.log1p(-p)
+
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.exponential(self.mean_, n)
 
@@ -105,7 +148,7 @@ class Erlang(_Dist):
     """Erlang-k: the sum of k exponential phases, cv = 1/sqrt(k)."""
 
     dist: Literal["erlang"]
-    k: Annotated[int, Field(ge=1, le=1000)]
+    k: Annotated[Integer, Field(ge=1, le=1000)]
     mean_: PositiveFloat = Field(alias="mean")
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -117,6 +160,9 @@ class Erlang(_Dist):
     def cv(self) -> float:  # noqa: D102
         return 1.0 / math.sqrt(self.k)
 
+    def quantile(self, p: float) -> float:  # noqa: D102
+        return _gamma_quantile(self.mean_, float(self.k), p)
+
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.gamma(self.k, self.mean_ / self.k, n)
 
@@ -126,7 +172,7 @@ class Erlang(_Dist):
 
 class _MeanCv(_Dist):
     mean_: PositiveFloat = Field(alias="mean")
-    cv_: PositiveFloat = Field(alias="cv", le=10)
+    cv_: Annotated[Number, Field(gt=0, le=10)] = Field(alias="cv")
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
@@ -146,6 +192,9 @@ class Gamma(_MeanCv):
 
     dist: Literal["gamma"]
 
+    def quantile(self, p: float) -> float:  # noqa: D102
+        return _gamma_quantile(self.mean_, 1.0 / self.cv_**2, p)
+
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         shape = 1.0 / self.cv_**2
         return rng.gamma(shape, self.mean_ / shape, n)
@@ -155,6 +204,11 @@ class Lognormal(_MeanCv):
     """Lognormal given by its mean and coefficient of variation (not by mu and sigma)."""
 
     dist: Literal["lognormal"]
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        sigma2 = math.log1p(self.cv_**2)
+        mu = math.log(self.mean_) - sigma2 / 2
+        return math.exp(mu + math.sqrt(sigma2) * NormalDist().inv_cdf(p))
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         sigma2 = math.log1p(self.cv_**2)
@@ -181,6 +235,13 @@ class Normal(_Dist):
     @property
     def minimum(self) -> float:  # noqa: D102
         return -math.inf if self.sd > 0 else self.mean_
+
+    @property
+    def maximum(self) -> float:  # noqa: D102
+        return math.inf if self.sd > 0 else self.mean_
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        return self.mean_ + self.sd * NormalDist().inv_cdf(p) if self.sd > 0 else self.mean_
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.normal(self.mean_, self.sd, n)
@@ -214,6 +275,13 @@ class Uniform(_Dist):
     @property
     def minimum(self) -> float:  # noqa: D102
         return self.low
+
+    @property
+    def maximum(self) -> float:  # noqa: D102
+        return self.high
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        return self.low + p * (self.high - self.low)
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.uniform(self.low, self.high, n)
@@ -250,6 +318,16 @@ class Triangular(_Dist):
     def minimum(self) -> float:  # noqa: D102
         return self.low
 
+    @property
+    def maximum(self) -> float:  # noqa: D102
+        return self.high
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        a, c, b = self.low, self.mode, self.high
+        if p < (c - a) / (b - a):
+            return a + math.sqrt(p * (b - a) * (c - a))
+        return b - math.sqrt((1 - p) * (b - a) * (b - c))
+
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.triangular(self.low, self.mode, self.high, n)
 
@@ -266,13 +344,8 @@ class Empirical(_Dist):
     """Values drawn from a list, with optional weights (relative, not necessarily summing to 1)."""
 
     dist: Literal["empirical"]
-    values: Annotated[list[FiniteFloat], Field(min_length=1)]
-    weights: list[PositiveFloat] | None = None
-
-    @field_validator("weights")
-    @classmethod
-    def _weights_ok(cls, w: list[float] | None) -> list[float] | None:
-        return w
+    values: Annotated[list[FiniteFloat], Field(min_length=1, max_length=10_000)]
+    weights: Annotated[list[PositiveFloat], Field(max_length=10_000)] | None = None
 
     @model_validator(mode="after")
     def _same_length(self) -> Empirical:
@@ -303,6 +376,16 @@ class Empirical(_Dist):
     def minimum(self) -> float:  # noqa: D102
         return float(min(self.values))
 
+    @property
+    def maximum(self) -> float:  # noqa: D102
+        return float(max(self.values))
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        order = np.argsort(self.values)
+        cum = np.cumsum(self._p()[order])
+        i = min(int(np.searchsorted(cum, p - 1e-12)), len(order) - 1)
+        return float(np.asarray(self.values)[order][i])
+
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
 
@@ -310,6 +393,14 @@ class Empirical(_Dist):
         return Empirical(
             dist="empirical", values=[v * factor for v in self.values], weights=self.weights
         )
+
+
+def _gamma_quantile(mean: float, shape: float, p: float) -> float:
+    # Wilson-Hilferty: the cube root of a gamma variable is nearly normal; within a few
+    # per cent in the upper tail for shapes above ~0.5, enough for plausibility checks
+    z = NormalDist().inv_cdf(p)
+    c = 1.0 / (9.0 * shape)
+    return mean * max(1.0 - c + z * math.sqrt(c), 0.0) ** 3
 
 
 Dist = Annotated[

@@ -35,6 +35,11 @@ class Problem:
         parts = [p for p in (self.source, self.path) if p]
         return ": ".join([*parts, self.message])
 
+    def as_warning(self) -> str:
+        """The problem as a warning line: ``FILE: field: warning: message``."""
+        parts = [p for p in (self.source, self.path) if p]
+        return ": ".join([*parts, f"warning: {self.message}"])
+
 
 class ScenarioError(LygsimError):
     """A scenario file or override is malformed or inconsistent."""

@@ -10,6 +10,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import UnionType
@@ -20,67 +21,22 @@ from pydantic import BaseModel, ValidationError
 
 from lygsim.errors import Problem, ScenarioError
 from lygsim.scenario import CrossFieldError, Scenario
+from lygsim.yamlfile import MAX_FILE_BYTES, kind_name, read_yaml, stat_problem
 
-MAX_FILE_BYTES = 5_000_000
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """Read one YAML file as a mapping, with errors that name the file."""
-    src = str(path)
-    if not path.exists():
-        raise ScenarioError([Problem(src, "", "file not found")])
-    if path.is_dir():
-        raise ScenarioError([Problem(src, "", "is a directory, expected a YAML file")])
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Problem(src, "", f"cannot read: {exc.strerror or exc}")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(src, "", f"file is larger than {MAX_FILE_BYTES} bytes")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [Problem(src, "", f"not UTF-8 text (bad byte at offset {exc.start})")]
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError([Problem(src, where, f"malformed YAML: {problem}")]) from None
-    if data is None:
-        raise ScenarioError([Problem(src, "", "file is empty; expected a scenario mapping")])
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem(src, "", f"top level is a {_kind(data)}; expected a mapping of sections")]
-        )
-    bad = [k for k in data if not isinstance(k, str)]
-    if bad:
-        raise ScenarioError([Problem(src, str(bad[0]), "keys must be strings")])
-    loop = _self_reference(data, (), ())
-    if loop is not None:
-        raise ScenarioError(
-            [Problem(src, loop, "a YAML alias refers to itself (recursive anchor); not allowed")]
-        )
-    return data
-
-
-def _self_reference(node: Any, loc: tuple[Any, ...], parents: tuple[int, ...]) -> str | None:
-    """The dotted path of the first node that contains itself (a recursive YAML alias)."""
-    if not isinstance(node, dict | list):
-        return None
-    if id(node) in parents:
-        return _dotted(loc) or "(top level)"
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for k, v in items:
-        found = _self_reference(
-            v, (*loc, k if isinstance(k, int | str) else str(k)), (*parents, id(node))
-        )
-        if found is not None:
-            return found
-    return None
+__all__ = [
+    "MAX_FILE_BYTES",
+    "apply_overrides",
+    "deep_merge",
+    "load_scenario",
+    "plausibility_warnings",
+    "read_yaml",
+    "resolve",
+    "scenario_hash",
+    "show_comments",
+    "to_plain",
+    "to_yaml",
+    "validate_data",
+]
 
 
 def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,38 +50,126 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
     for key, value in child.items():
         if value is None:
             out.pop(key, None)
-        elif (
-            isinstance(value, Mapping)
-            and isinstance(out.get(key), Mapping)
-            and "dist" not in value
-            and value.get("kind", out[key].get("kind")) == out[key].get("kind")
-        ):
+        elif _merges(out.get(key), value):
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
     return out
 
 
-def resolve(path: Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+def resolve(path: Path) -> dict[str, Any]:
     """Read ``path`` and everything it ``extends``, merged, child winning."""
-    path = Path(path)
-    real = path.resolve()
-    if real in _chain:
-        cycle = " -> ".join(p.name for p in (*_chain, real))
-        raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
+    return _resolve(Path(path), ())[0]
+
+
+class Origins:
+    """Which file set each part of merged scenario data (a tree keyed like the data).
+
+    A node's ``source`` covers everything below it unless a deeper node says otherwise; a
+    value a child file replaces gets a fresh node, a mapping it merges into keeps the
+    parent's nodes beside the child's.
+    """
+
+    __slots__ = ("kids", "source")
+
+    def __init__(self, source: str | None = None):
+        self.source = source
+        self.kids: dict[Any, Origins] = {}
+
+    def set(self, loc: Iterable[Any], source: str) -> None:
+        """Record that ``source`` set the whole value at ``loc``."""
+        *parents, last = list(loc)
+        node = self
+        for step in parents:
+            node = node.kids.setdefault(step, Origins())
+        node.kids[last] = Origins(source)
+
+    def drop(self, loc: Iterable[Any]) -> None:
+        """Forget the value at ``loc`` (a child file removed it with ``null``)."""
+        *parents, last = list(loc)
+        node: Origins | None = self
+        for step in parents:
+            node = node.kids.get(step) if node is not None else None
+        if node is not None:
+            node.kids.pop(last, None)
+
+    def source_of(self, loc: Iterable[Any], default: str) -> str:
+        """The file that set the value at ``loc``; ``default`` if several files did."""
+        node, covering = self, self.source
+        for step in loc:
+            nxt = node.kids.get(step)
+            if nxt is None:  # below here, one file set everything
+                return covering or default
+            node = nxt
+            covering = node.source or covering
+        found = node._sources(set())
+        if covering is not None:
+            found.add(covering)
+        return next(iter(found)) if len(found) == 1 else default
+
+    def _sources(self, acc: set[str]) -> set[str]:
+        for kid in self.kids.values():
+            if kid.source is not None:
+                acc.add(kid.source)
+            if len(acc) > 1:
+                break
+            kid._sources(acc)
+        return acc
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
+    src = str(path)
     data = read_yaml(path)
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:  # a link loop that appeared after the read
+        raise ScenarioError([Problem(src, "", f"cannot resolve the path: {exc}")]) from None
+    if real in chain:
+        cycle = " -> ".join(p.name for p in (*chain, real))
+        raise ScenarioError([Problem(src, "extends", f"extends cycle: {cycle}")])
     parent = data.pop("extends", None)
     if parent is None:
-        return data
+        return data, Origins(src)
     if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError([Problem(str(path), "extends", "must be a file name (string)")])
+        raise ScenarioError([Problem(src, "extends", "must be a file name (string)")])
     parent_path = path.parent / parent
-    if not parent_path.exists():
-        raise ScenarioError(
-            [Problem(str(path), "extends", f"file '{parent}' not found next to this file")]
-        )
-    base = resolve(parent_path, (*_chain, real))
-    return deep_merge(base, data)
+    try:
+        os.stat(parent_path)
+    except OSError as exc:
+        why = stat_problem(parent_path, exc)
+        if why == "file not found":
+            why = f"file '{parent}' not found next to this file"
+        else:
+            why = f"'{parent}': {why}"
+        raise ScenarioError([Problem(src, "extends", why)]) from None
+    base, origins = _resolve(parent_path, (*chain, real))
+    _track(base, data, (), origins, src)
+    return deep_merge(base, data), origins
+
+
+def _track(
+    base: Mapping[str, Any], child: Mapping[str, Any], loc: tuple[Any, ...], org: Origins, src: str
+) -> None:
+    """Record in ``org`` what ``child`` sets when merged into ``base`` (as :func:`deep_merge`)."""
+    for key, value in child.items():
+        here = (*loc, key)
+        old = base.get(key)
+        if value is None:
+            org.drop(here)
+        elif _merges(old, value):
+            _track(old, value, here, org, src)
+        else:
+            org.set(here, src)
+
+
+def _merges(old: Any, value: Any) -> bool:
+    """Whether :func:`deep_merge` merges ``value`` into ``old`` key by key (or replaces it)."""
+    return (
+        isinstance(value, Mapping)
+        and isinstance(old, Mapping)
+        and "dist" not in value
+        and value.get("kind", old.get("kind")) == old.get("kind")
+    )
 
 
 def _parse_path(dotted: str) -> list[str | int]:
@@ -269,14 +313,34 @@ def _union_member(members: tuple[Any, ...], tag: Any) -> Any:
     return None
 
 
-def _problems_from(exc: ValidationError, source: str) -> list[Problem]:
+_REMOVED = {
+    ("nautical", "tide_bound_classes"): (
+        "removed: a class is tide-bound when its draft + ukc_m exceeds channel_depth_m; "
+        "to force one, set ship_classes.NAME.tide_bound: true (or false)"
+    ),
+}
+"""Keys that existed once, with what to write instead."""
+
+_HINTS = {
+    "growth_per_year": "a fraction per year: 0.08 means +8%/yr",
+    "horizon_days": "in days: 8760 hours is 365 days",
+    "warmup_days": "in days",
+    "calls_per_year": "calls per year of this stream",
+    "first_high_water_h": "the phase of the tide, in hours",
+}
+"""Said after a bound is broken, for fields where a unit slip is the likely cause."""
+
+_BOUND_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+
+
+def _problems_from(exc: ValidationError, source: str, data: Any) -> list[Problem]:
     problems: list[Problem] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         ctx = err.get("ctx") or {}
         cause = ctx.get("error")
         if isinstance(cause, CrossFieldError):
-            prefix = _loc_path(loc)
+            prefix = _loc_path(loc, data)
             for path, message in cause.problems:
                 problems.append(Problem(source, f"{prefix}.{path}" if prefix else path, message))
             continue
@@ -285,11 +349,14 @@ def _problems_from(exc: ValidationError, source: str) -> list[Problem]:
             loc = (*loc[:-2], str(loc[-2]))
         elif kind == "invalid_key":
             loc = (*loc[:-1], str(loc[-1]))
-        path = _loc_path(loc)
+        path = _loc_path(loc, data)
         if kind == "extra_forbidden":
-            owner = _model_at(loc)
-            word = str(loc[-1])
-            msg = "unknown key" + _suggest(word, _allowed_keys(owner))
+            removed = _REMOVED.get(tuple(str(p) for p in loc[-2:]))
+            if removed is not None:
+                msg = removed
+            else:
+                owner = _model_at(loc)
+                msg = "unknown key" + _suggest(str(loc[-1]), _allowed_keys(owner))
         elif kind == "missing":
             msg = "required field is missing"
         elif kind == "union_tag_invalid":
@@ -303,55 +370,81 @@ def _problems_from(exc: ValidationError, source: str) -> list[Problem]:
         elif kind == "string_pattern_mismatch":
             msg = "must be a name: a letter, then letters, digits, '_' or '-'"
         elif kind == "invalid_key" or (kind == "string_type" and err["loc"][-1] == "[key]"):
-            msg = f"keys must be strings (got {_kind(err.get('input'))})"
+            msg = f"keys must be strings (got {kind_name(err.get('input'))})"
         else:
             msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
             if "input" in err and kind.endswith("_type"):
-                msg += f" (got {_kind(err['input'])})"
+                msg += f" (got {kind_name(err['input'])})"
+            if kind in _BOUND_ERRORS:
+                got = err.get("input")
+                if isinstance(got, int | float) and not isinstance(got, bool):
+                    msg += f" (got {got:g})"
+                hint = _HINTS.get(str(loc[-1]))
+                if hint:
+                    msg += f"; {hint}"
         problems.append(Problem(source, path, msg))
     return problems
 
 
-def _loc_path(loc: tuple[Any, ...]) -> str:
+def _loc_path(loc: tuple[Any, ...], data: Any) -> str:
+    """The dotted path of a pydantic location, without the steps pydantic inserted.
+
+    A discriminated union adds its tag (``lognormal``, ``poisson``, ...) as a step. Such a
+    step is dropped only where the data at that point has no key of that name and its
+    ``dist``/``kind`` is the tag, so user keys spelt like tags (an arrival stream called
+    ``poisson``) stay in the path.
+    """
     parts: list[str | int] = []
+    node = data
     for part in loc:
-        # pydantic adds the union tag (e.g. 'lognormal') as a location step; it is not a key
-        if isinstance(part, str) and part in _TAGS:
-            continue
+        if isinstance(node, Mapping):
+            if part in node:
+                node = node[part]
+            elif isinstance(part, str) and part in (node.get("dist"), node.get("kind")):
+                continue  # the union tag: not a key
+            else:
+                node = None
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
         parts.append(part)
     return _dotted(parts)
 
 
-_TAGS = {
-    "constant",
-    "exponential",
-    "erlang",
-    "gamma",
-    "lognormal",
-    "normal",
-    "uniform",
-    "triangular",
-    "empirical",
-    "poisson",
-    "renewal",
-    "scheduled",
-}
+def validate_data(data: Mapping[str, Any], source: str, origins: Origins | None = None) -> Scenario:
+    """Validate merged scenario data, raising :class:`ScenarioError` with every problem.
 
-
-def validate_data(data: Mapping[str, Any], source: str) -> Scenario:
-    """Validate merged scenario data, raising :class:`ScenarioError` with every problem."""
+    Args:
+        data: The merged scenario data.
+        source: The file named in the messages.
+        origins: Which file set which field (from ``extends``); each problem then names
+            the file that set the field, ``source`` where several did.
+    """
     bad_numbers = list(_non_finite(data, ()))
     if bad_numbers:
-        raise ScenarioError(
-            [
-                Problem(source, p, "must be a finite number (not NaN or infinity)")
-                for p in bad_numbers
-            ]
-        )
+        problems = [
+            Problem(source, p, "must be a finite number (not NaN or infinity)") for p in bad_numbers
+        ]
+        raise ScenarioError(attribute(problems, origins))
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems_from(exc, source)) from None
+        raise ScenarioError(attribute(_problems_from(exc, source, data), origins)) from None
+
+
+def attribute(problems: list[Problem], origins: Origins | None) -> list[Problem]:
+    """The problems, each naming the file that set its field (see :class:`Origins`)."""
+    if origins is None:
+        return problems
+    out = []
+    for p in problems:
+        try:
+            loc = _parse_path(p.path) if p.path else []
+        except ValueError:
+            loc = []
+        out.append(Problem(origins.source_of(loc, p.source), p.path, p.message))
+    return out
 
 
 def _non_finite(node: Any, loc: tuple[Any, ...]) -> Iterable[str]:
@@ -376,14 +469,32 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         The validated, frozen scenario.
 
     Raises:
-        ScenarioError: With one problem per mistake, each naming file and field.
+        ScenarioError: With one problem per mistake, each naming the file that set the
+            field (the file itself, or one it extends) and the field.
     """
+    return load_with_origins(path, overrides)[0]
+
+
+def load_with_origins(path: str | Path, overrides: Iterable[str] = ()) -> tuple[Scenario, Origins]:
+    """As :func:`load_scenario`, also returning which file set which field."""
     path = Path(path)
-    data = resolve(path)
+    data, origins = _resolve(path, ())
     overrides = list(overrides)
     if overrides:
         data = apply_overrides(data, overrides, str(path))
-    return validate_data(data, str(path))
+        for item in overrides:  # a value given with --set is the top file's
+            origins.set(_parse_path(item.partition("=")[0].strip()), str(path))
+    return validate_data(data, str(path), origins), origins
+
+
+def plausibility_warnings(scenario: Scenario, source: str = "") -> list[Problem]:
+    """Values that validate but are far outside the plausible range for their unit.
+
+    See :func:`lygsim.plausibility.plausibility_warnings`.
+    """
+    from lygsim.plausibility import plausibility_warnings as warnings
+
+    return warnings(scenario, source)
 
 
 def to_plain(scenario: Scenario) -> dict[str, Any]:
@@ -396,19 +507,32 @@ def to_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(to_plain(scenario), sort_keys=False, allow_unicode=True, width=100)
 
 
+def show_comments(scenario: Scenario) -> list[str]:
+    """YAML comment lines for ``lygsim show``: which classes are tide-bound, and why."""
+    n = scenario.nautical
+    if n is None:
+        return ["# tide-bound: none (no nautical section)"]
+    by_draft = [c for c in scenario.ship_classes if scenario.tide_bound_reason(c) == "draft"]
+    forced = [c for c in scenario.ship_classes if scenario.tide_bound_reason(c) == "forced"]
+    freed = [
+        c
+        for c, sc in scenario.ship_classes.items()
+        if sc.tide_bound is False and sc.draft_m + n.ukc_m > n.channel_depth_m
+    ]
+    rule = f"draft + ukc {n.ukc_m:g} m > channel depth {n.channel_depth_m:g} m"
+    lines = [f"# tide-bound by draft ({rule}): {', '.join(by_draft) or 'none'}"]
+    if forced:
+        lines.append(
+            f"# forced tide-bound (ship_classes.NAME.tide_bound: true): {', '.join(forced)}"
+        )
+    if freed:
+        lines.append(
+            f"# forced free of the tide although deep (tide_bound: false): {', '.join(freed)}"
+        )
+    return lines
+
+
 def scenario_hash(scenario: Scenario) -> str:
     """A short stable hash of the resolved scenario (for caching and manifests)."""
     text = json.dumps(to_plain(scenario), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _kind(value: Any) -> str:
-    return {
-        dict: "mapping",
-        list: "list",
-        str: "string",
-        int: "integer",
-        float: "number",
-        bool: "boolean",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)

@@ -12,19 +12,63 @@ A terminal's cargo kind fixes its unit: containers in TEU, ro-ro in vehicles, th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from lygsim.dists import Dist, NonNegFloat, PositiveFloat
+from lygsim.dists import Dist, Integer, Number
 
 MAX_HORIZON_DAYS = 36600.0
 """Longest simulated horizon in days (100 years): bounds ``horizon_days`` and ``--days``."""
+MAX_HORIZON_H = MAX_HORIZON_DAYS * 24.0
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+"""Dates are refused outside 1900-2200: the calendar arithmetic (months, weekdays, growth
+years) is only meant for the past and the planning future."""
+
+# Upper bounds on sizes and durations, generous enough for any real port and ship: the
+# largest ships afloat are about 565,000 dwt, 460 m long, 25 m deep; the largest container
+# ships carry about 24,000 TEU and the largest car carriers about 10,000 CEU.
+MAX_DWT_T = 1e6
+MAX_LOA_M = 500.0
+MAX_DRAFT_M = 30.0
+MAX_CAPACITY_TEU = 30000.0
+MAX_CAPACITY_CEU = 15000.0
+MAX_CALL_H = 720.0
+"""A per-call duration (berthing, transit, lateness, sea passage) beyond 30 days is a slip."""
+MAX_EPISODE_H = 8784.0
+"""A closure, repair, dwell or clearance longer than a year is a slip."""
+
+
+def _in_dates(value: dt.date) -> dt.date:
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be a date between {FIRST_DATE} and {LAST_DATE} (got {value})")
+    return value
+
+
+def _each_once(values: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{v!r} is listed twice; list each once")
+        seen.add(v)
+    return values
+
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
-Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
-Growth = Annotated[float, Field(gt=-1, le=10, allow_inf_nan=False)]
+Date = Annotated[dt.date, AfterValidator(_in_dates)]
+Fraction = Annotated[Number, Field(gt=0, le=1)]
+Growth = Annotated[Number, Field(gt=-1, le=1)]
+Factor = Annotated[Number, Field(gt=0, le=100)]
+Weekday = Annotated[Integer, Field(ge=0, le=6)]
+Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), AfterValidator(_each_once)]
+HourOfDay = Annotated[Number, Field(ge=0, lt=24)]
+Dwt = Annotated[Number, Field(gt=0, le=MAX_DWT_T)]
+Loa = Annotated[Number, Field(gt=0, le=MAX_LOA_M)]
+Draft = Annotated[Number, Field(gt=0, le=MAX_DRAFT_M)]
+Names = Annotated[list[Name], AfterValidator(_each_once)]
 
 
 class Cargo(StrEnum):
@@ -46,6 +90,11 @@ UNITS = {
     Cargo.liquid_bulk: "t",
     Cargo.roro: "vehicles",
 }
+
+UNIT_NOTE = (
+    "the terminal's unit: TEU at container terminals, vehicles at ro-ro terminals, "
+    "tonnes (t) at the others"
+)
 
 
 class Model(BaseModel):
@@ -72,23 +121,55 @@ def _nonneg(name: str, d: object) -> None:
         )
 
 
+def _dist_range(
+    problems: list[tuple[str, str]],
+    name: str,
+    d: Any,
+    high: float,
+    unit: str,
+    low: float | None = None,
+) -> None:
+    """Check that a distribution's mean lies within ``[low, high]`` (its unit for the message)."""
+    if d is None:
+        return
+    if d.mean > high:
+        problems.append(
+            (name, f"mean {d.mean:g} {unit} is above the upper bound of {high:g} {unit}")
+        )
+    elif low is not None and d.mean < low:
+        problems.append(
+            (name, f"mean {d.mean:g} {unit} is below the lower bound of {low:g} {unit}")
+        )
+
+
+def _raise(problems: Sequence[tuple[str, str]]) -> None:
+    if problems:
+        raise CrossFieldError(list(problems))
+
+
 class Window(Model):
     """A fixed episode: starts ``start_day`` days after the start date, lasts ``duration_h``."""
 
-    start_day: NonNegFloat
-    duration_h: PositiveFloat
+    start_day: Annotated[Number, Field(ge=0, le=MAX_HORIZON_DAYS)] = Field(
+        description="Days from the start date to the start of the episode (at most 36,600)."
+    )
+    duration_h: Annotated[Number, Field(gt=0, le=MAX_HORIZON_H)] = Field(
+        description="Length of the episode in hours (at most the longest horizon)."
+    )
 
 
 class Metadata(Model):
     """Who and what the scenario describes."""
 
-    name: Name
-    description: str = ""
-    start_date: dt.date = Field(description="Calendar date of simulation time 0.")
-    horizon_days: Annotated[float, Field(gt=0, le=MAX_HORIZON_DAYS, allow_inf_nan=False)] = Field(
-        description="Simulated days, warm-up included."
+    name: Name = Field(description="Name of the scenario; names the results folder.")
+    description: str = Field("", description="Free text shown in reports.")
+    start_date: Date = Field(description="Calendar date of simulation time 0 (1900-2200).")
+    horizon_days: Annotated[Number, Field(gt=0, le=MAX_HORIZON_DAYS)] = Field(
+        description="Simulated days, warm-up included (at most 36,600 days = 100 years)."
     )
-    warmup_days: NonNegFloat = Field(0.0, description="Days simulated and dropped from KPIs.")
+    warmup_days: Annotated[Number, Field(ge=0, le=MAX_HORIZON_DAYS)] = Field(
+        0.0, description="Days simulated and dropped from KPIs; shorter than horizon_days."
+    )
     sources: list[str] = Field(default_factory=list, description="Where the figures come from.")
 
     @model_validator(mode="after")
@@ -109,74 +190,122 @@ class Metadata(Model):
 class Conversion(Model):
     """Factors used to count every cargo in tonnes, as Chinese port statistics do."""
 
-    tons_per_teu: PositiveFloat = 12.0
-    tons_per_vehicle: PositiveFloat = 1.5
+    tons_per_teu: Annotated[Number, Field(gt=0, le=40)] = Field(
+        12.0, description="Tonnes counted per TEU, box included (at most 40 t)."
+    )
+    tons_per_vehicle: Annotated[Number, Field(gt=0, le=100)] = Field(
+        1.5, description="Tonnes counted per ro-ro vehicle (at most 100 t)."
+    )
 
 
 class ShipClass(Model):
     """A kind of ship: its terminal, size and call size."""
 
-    terminal: Name
-    dwt_t: PositiveFloat
-    loa_m: PositiveFloat
-    draft_m: PositiveFloat
-    capacity_teu: PositiveFloat | None = None
-    capacity_ceu: PositiveFloat | None = None
-    call_size: Dist = Field(description="Cargo moved per call, in the terminal's unit.")
+    terminal: Name = Field(description="Terminal the class calls at (a key of terminals).")
+    dwt_t: Dwt = Field(
+        description="Deadweight in tonnes (at most 1,000,000 t); must fit a berth's max_dwt_t "
+        "and bounds a bulk, crude or liquid call's mean size."
+    )
+    loa_m: Loa = Field(description="Length overall in metres (at most 500 m).")
+    draft_m: Draft = Field(
+        description="Draft in metres (at most 30 m); with nautical.ukc_m it decides whether "
+        "the class is tide-bound and whether it can enter at all."
+    )
+    capacity_teu: Annotated[Number, Field(gt=0, le=MAX_CAPACITY_TEU)] | None = Field(
+        None,
+        description="Container ships: TEU the ship can carry (at most 30,000). A call "
+        "discharges and loads, so the call_size mean may be at most twice this.",
+    )
+    capacity_ceu: Annotated[Number, Field(gt=0, le=MAX_CAPACITY_CEU)] | None = Field(
+        None,
+        description="Car carriers: car equivalent units the ship can carry (at most 15,000). "
+        "The call_size mean (vehicles, both ways) may be at most twice this.",
+    )
+    call_size: Dist = Field(
+        description="Cargo moved per call (discharge plus load), in the terminal's unit."
+    )
     tide_bound: bool | None = Field(
-        None, description="true/false forces it; unset: tide-bound when draft + UKC > depth."
+        None,
+        description="Whether ships of the class may only move inside tide windows: true or "
+        "false forces it; unset (the usual): tide-bound when draft_m + nautical.ukc_m > "
+        "nautical.channel_depth_m.",
     )
 
     @model_validator(mode="after")
     def _checks(self) -> ShipClass:
         _nonneg("call_size", self.call_size)
+        problems: list[tuple[str, str]] = []
+        _dist_range(problems, "call_size", self.call_size, MAX_DWT_T, "units")
+        _raise(problems)
         return self
 
 
 class PoissonArrivals(Model):
     """Non-homogeneous Poisson arrivals: annual rate, monthly seasonality, annual growth."""
 
-    kind: Literal["poisson"]
-    ship_class: Name
-    calls_per_year: PositiveFloat = Field(description="Rate at the start date, before seasonality.")
-    seasonality: Annotated[list[PositiveFloat], Field(min_length=12, max_length=12)] = Field(
-        default_factory=lambda: [1.0] * 12,
-        description="12 relative factors, January first; normalised to mean 1.",
+    kind: Literal["poisson"] = Field(description="`poisson`: random arrivals at a yearly rate.")
+    ship_class: Name = Field(description="Ship class of every call (a key of ship_classes).")
+    calls_per_year: Annotated[Number, Field(gt=0, le=100_000)] = Field(
+        description="Calls per year at the start date, before seasonality and scale "
+        "(at most 100,000: eleven an hour)."
     )
-    growth_per_year: Growth = 0.0
-    scale: PositiveFloat = Field(1.0, description="Multiplier on the rate (fitted by calibrate).")
+    seasonality: Annotated[list[Factor], Field(min_length=12, max_length=12)] = Field(
+        default_factory=lambda: [1.0] * 12,
+        description="12 relative factors (each in (0, 100]), January first; normalised to mean 1.",
+    )
+    growth_per_year: Growth = Field(
+        0.0,
+        description="Growth of the rate per year, compounded from the start date, as a "
+        "fraction: 0.08 = +8%/yr; in (-1, 1].",
+    )
+    scale: Annotated[Number, Field(gt=0, le=100)] = Field(
+        1.0, description="Multiplier on the rate, fitted by calibrate (in (0, 100])."
+    )
 
 
 class RenewalArrivals(Model):
     """Arrivals with independent inter-arrival times from any distribution."""
 
-    kind: Literal["renewal"]
-    ship_class: Name
-    interarrival_h: Dist
-    first_h: NonNegFloat = 0.0
+    kind: Literal["renewal"] = Field(description="`renewal`: independent gaps between calls.")
+    ship_class: Name = Field(description="Ship class of every call (a key of ship_classes).")
+    interarrival_h: Dist = Field(
+        description="Hours between calls; mean between 0.01 h (36 s) and 87,840 h (10 years)."
+    )
+    first_h: Annotated[Number, Field(ge=0, le=MAX_HORIZON_H)] = Field(
+        0.0, description="Hours from the start date to the first call."
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> RenewalArrivals:
         _nonneg("interarrival_h", self.interarrival_h)
-        if self.interarrival_h.mean <= 0:
-            raise ValueError("interarrival_h must have a positive mean")
+        problems: list[tuple[str, str]] = []
+        _dist_range(problems, "interarrival_h", self.interarrival_h, 10 * MAX_EPISODE_H, "h", 0.01)
+        _raise(problems)
         return self
 
 
 class ScheduledArrivals(Model):
     """A liner service: fixed weekly call times, each call late or early by a drawn deviation."""
 
-    kind: Literal["scheduled"]
-    ship_class: Name
-    days_of_week: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1)] = Field(
-        description="0 = Monday ... 6 = Sunday."
+    kind: Literal["scheduled"] = Field(description="`scheduled`: a weekly timetable.")
+    ship_class: Name = Field(description="Ship class of every call (a key of ship_classes).")
+    days_of_week: Weekdays = Field(description="Call days, 0 = Monday ... 6 = Sunday; each once.")
+    hour: HourOfDay = Field(8.0, description="Timetabled arrival, hour of the day in [0, 24).")
+    every_weeks: Annotated[Integer, Field(ge=1, le=52)] = Field(
+        1, description="The timetable repeats every this many weeks (1-52)."
     )
-    hour: Annotated[float, Field(ge=0, lt=24, allow_inf_nan=False)] = 8.0
-    every_weeks: Annotated[int, Field(ge=1, le=52)] = 1
     lateness_h: Dist = Field(
         default_factory=lambda: {"dist": "constant", "value": 0.0},
-        description="Deviation from the timetable in hours (negative = early).",
+        description="Deviation from the timetable in hours (negative = early); mean within "
+        "+-720 h.",
     )
+
+    @model_validator(mode="after")
+    def _checks(self) -> ScheduledArrivals:
+        problems: list[tuple[str, str]] = []
+        _dist_range(problems, "lateness_h", self.lateness_h, MAX_CALL_H, "h", -MAX_CALL_H)
+        _raise(problems)
+        return self
 
 
 Arrival = Annotated[
@@ -187,29 +316,53 @@ Arrival = Annotated[
 class BerthGroup(Model):
     """Identical berths: how many, the largest ship they take, and their equipment."""
 
-    count: Annotated[int, Field(ge=1, le=200)]
-    max_dwt_t: PositiveFloat
-    max_loa_m: PositiveFloat
-    max_draft_m: PositiveFloat
-    equipment: Annotated[int, Field(ge=1, le=50)] = Field(
-        description="Cranes, unloaders, loading arms or ramps per berth."
+    count: Annotated[Integer, Field(ge=1, le=200)] = Field(description="Berths in the group.")
+    max_dwt_t: Dwt = Field(description="Largest deadweight the berths take, t.")
+    max_loa_m: Loa = Field(description="Longest ship the berths take, m.")
+    max_draft_m: Draft = Field(description="Deepest draft the berths take, m.")
+    equipment: Annotated[Integer, Field(ge=1, le=50)] = Field(
+        description="Cranes, unloaders, loading arms or ramps per berth (1-50)."
     )
-    rate: Dist = Field(description="Units per hour per piece of equipment.")
+    rate: Dist = Field(
+        description="Handling rate per piece of equipment, in the terminal's unit per hour "
+        "(mean at most 20,000)."
+    )
     efficiency: Dist = Field(
         default_factory=lambda: {"dist": "constant", "value": 1.0},
-        description="Share of the rate achieved in a call, in (0, 1].",
+        description="Share of the rate achieved in a call: every value in (0, 1], so only "
+        "constant, uniform, triangular or empirical within (0, 1].",
     )
-    berthing_h: Dist = Field(default_factory=lambda: {"dist": "constant", "value": 0.0})
-    unberthing_h: Dist = Field(default_factory=lambda: {"dist": "constant", "value": 0.0})
+    berthing_h: Dist = Field(
+        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        description="Hours from arrival at the berth to the start of handling (mooring, "
+        "formalities); mean at most 720 h.",
+    )
+    unberthing_h: Dist = Field(
+        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        description="Hours from the end of handling to leaving the berth; mean at most 720 h.",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> BerthGroup:
         for name in ("rate", "efficiency", "berthing_h", "unberthing_h"):
             _nonneg(name, getattr(self, name))
+        problems: list[tuple[str, str]] = []
         if self.rate.mean <= 0:
-            raise CrossFieldError([("rate", "rate must have a positive mean")])
-        if self.efficiency.mean <= 0 or self.efficiency.minimum > 1:
-            raise CrossFieldError([("efficiency", "efficiency must lie in (0, 1]")])
+            problems.append(("rate", "rate must have a positive mean"))
+        _dist_range(problems, "rate", self.rate, 20_000, "units/h")
+        eff = self.efficiency
+        if eff.mean <= 0 or eff.minimum <= 0 or eff.maximum > 1:
+            top = "unbounded" if eff.maximum == float("inf") else f"{eff.maximum:g}"
+            problems.append(
+                (
+                    "efficiency",
+                    f"efficiency must lie in (0, 1] (this one ranges from {eff.minimum:g} to "
+                    f"{top}); use a constant, uniform, triangular or empirical within (0, 1]",
+                )
+            )
+        _dist_range(problems, "berthing_h", self.berthing_h, MAX_CALL_H, "h")
+        _dist_range(problems, "unberthing_h", self.unberthing_h, MAX_CALL_H, "h")
+        _raise(problems)
         return self
 
     def fits(self, ship: ShipClass) -> bool:
@@ -224,37 +377,54 @@ class BerthGroup(Model):
 class Yard(Model):
     """Stock area behind a terminal: discharged cargo stays ``dwell_h`` then leaves inland."""
 
-    capacity: PositiveFloat = Field(description="In the terminal's unit.")
-    dwell_h: Dist
+    capacity: Annotated[Number, Field(gt=0, le=1e8)] = Field(
+        description="Stock the yard holds, in the terminal's unit (at most 100 million)."
+    )
+    dwell_h: Dist = Field(description="Hours cargo stays in the yard; mean at most 8,784 h.")
     import_share: Fraction = Field(1.0, description="Share of each call discharged to the yard.")
-    initial: NonNegFloat = 0.0
+    initial: Annotated[Number, Field(ge=0, le=1e8)] = Field(
+        0.0, description="Stock at the start, in the terminal's unit; at most capacity."
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Yard:
         _nonneg("dwell_h", self.dwell_h)
+        problems: list[tuple[str, str]] = []
+        _dist_range(problems, "dwell_h", self.dwell_h, MAX_EPISODE_H, "h")
         if self.initial > self.capacity:
-            raise ValueError("initial must not exceed capacity")
+            problems.append(("initial", "initial must not exceed capacity"))
+        _raise(problems)
         return self
 
 
 class Thresholds(Model):
     """Service levels beyond which a terminal is congested."""
 
-    max_wait_service_ratio: PositiveFloat = 0.3
-    max_occupancy: Fraction = 0.7
+    max_wait_service_ratio: Annotated[Number, Field(gt=0, le=10)] = Field(
+        0.3, description="Highest acceptable mean wait over mean service time (W/S), in (0, 10]."
+    )
+    max_occupancy: Fraction = Field(
+        0.7, description="Highest acceptable berth occupancy, a share of time in (0, 1]."
+    )
 
 
 class Terminal(Model):
     """A terminal of one cargo kind with its berth groups, yard and service levels."""
 
-    cargo: Cargo
-    description: str = ""
-    berths: Annotated[dict[Name, BerthGroup], Field(min_length=1)]
-    allocation: Literal["fcfs", "scheduled_first"] = Field(
-        "fcfs", description="fcfs, or scheduled_first: liner services ahead of others."
+    cargo: Cargo = Field(description="Cargo kind; it fixes the terminal's unit.")
+    description: str = Field("", description="Free text shown in reports.")
+    berths: Annotated[dict[Name, BerthGroup], Field(min_length=1)] = Field(
+        description="Berth groups by name; a ship takes the first free group that fits."
     )
-    yard: Yard | None = None
-    thresholds: Thresholds = Field(default_factory=Thresholds)
+    allocation: Literal["fcfs", "scheduled_first"] = Field(
+        "fcfs",
+        description="Queue order: fcfs (first come, first served), or scheduled_first "
+        "(liner services ahead of others).",
+    )
+    yard: Yard | None = Field(None, description="Stock area; unset: no yard limit.")
+    thresholds: Thresholds = Field(
+        default_factory=Thresholds, description="Service levels for congestion flags."
+    )
 
     @property
     def unit(self) -> str:
@@ -265,62 +435,108 @@ class Terminal(Model):
 class Tide(Model):
     """A semi-diurnal tide: windows of ``window_h`` around each high water."""
 
-    period_h: PositiveFloat = 12.42
-    high_water_m: NonNegFloat = Field(description="Water above chart datum at high water.")
-    window_h: PositiveFloat = Field(description="Length of the window around each high water.")
-    first_high_water_h: NonNegFloat = 0.0
+    period_h: Annotated[Number, Field(gt=0, le=30)] = Field(
+        12.42,
+        description="Hours between high waters (12.42 semi-diurnal, 24.84 diurnal; at most 30).",
+    )
+    high_water_m: Annotated[Number, Field(ge=0, le=20)] = Field(
+        description="Water above chart datum at high water, m (at most 20). Used only to "
+        "check that every ship can enter at high water at all (draft + ukc <= depth + "
+        "high water); the window length is window_h whatever the draft."
+    )
+    window_h: Annotated[Number, Field(gt=0, le=30)] = Field(
+        description="Hours around each high water in which tide-bound ships may move; at most "
+        "period_h. The same for every tide-bound ship, whatever its draft."
+    )
+    first_high_water_h: Annotated[Number, Field(ge=0, le=30)] = Field(
+        0.0, description="Hours from the start date to the first high water; below period_h."
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Tide:
+        problems: list[tuple[str, str]] = []
         if self.window_h > self.period_h:
-            raise ValueError("window_h must not exceed period_h")
+            problems.append(("window_h", "window_h must not exceed period_h"))
+        if self.first_high_water_h >= self.period_h:
+            problems.append(
+                (
+                    "first_high_water_h",
+                    f"must be below period_h ({self.period_h:g} h): it is the phase of the "
+                    "tide, the time of the first high water after the start",
+                )
+            )
+        _raise(problems)
         return self
 
 
 class RandomClosures(Model):
     """Weather closures as a Poisson process of episodes with drawn lengths."""
 
-    episodes_per_year: PositiveFloat
-    seasonality: Annotated[list[NonNegFloat], Field(min_length=12, max_length=12)] = Field(
-        default_factory=lambda: [1.0] * 12
+    episodes_per_year: Annotated[Number, Field(gt=0, le=1000)] = Field(
+        description="Closures per year, before seasonality (at most 1,000)."
     )
-    duration_h: Dist
+    seasonality: Annotated[
+        list[Annotated[Number, Field(ge=0, le=100)]], Field(min_length=12, max_length=12)
+    ] = Field(
+        default_factory=lambda: [1.0] * 12,
+        description="12 relative factors (each in [0, 100]), January first; normalised to mean 1.",
+    )
+    duration_h: Dist = Field(description="Hours each closure lasts; mean at most 8,784 h.")
 
     @model_validator(mode="after")
     def _checks(self) -> RandomClosures:
         _nonneg("duration_h", self.duration_h)
+        problems: list[tuple[str, str]] = []
+        _dist_range(problems, "duration_h", self.duration_h, MAX_EPISODE_H, "h")
         if sum(self.seasonality) <= 0:
-            raise ValueError("seasonality needs at least one positive factor")
+            problems.append(("seasonality", "seasonality needs at least one positive factor"))
+        _raise(problems)
         return self
 
 
 class Weather(Model):
     """Channel closures (fog, wind): fixed episodes and random ones."""
 
-    closures: list[Window] = Field(default_factory=list)
-    random: RandomClosures | None = None
+    closures: list[Window] = Field(default_factory=list, description="Fixed closures.")
+    random: RandomClosures | None = Field(None, description="Random closures; unset: none.")
 
 
 class Nautical(Model):
-    """The approach channel: depth, tide, tide-bound ships and weather closures."""
+    """The approach channel: depth, tide and weather closures.
 
-    channel_depth_m: PositiveFloat
-    ukc_m: NonNegFloat = Field(1.0, description="Under-keel clearance required.")
-    transit_h: NonNegFloat = Field(0.0, description="Channel transit, added to berthing.")
-    tide: Tide | None = None
-    tide_bound_classes: list[Name] = Field(default_factory=list)
-    weather: Weather = Field(default_factory=Weather)
+    A ship class is tide-bound (moves only inside tide windows) when its draft plus the
+    under-keel clearance exceeds the channel depth, unless ``ship_classes.X.tide_bound``
+    forces it either way.
+    """
+
+    channel_depth_m: Annotated[Number, Field(gt=0, le=50)] = Field(
+        description="Channel depth below chart datum, m (at most 50)."
+    )
+    ukc_m: Annotated[Number, Field(ge=0, le=10)] = Field(
+        1.0, description="Under-keel clearance required, m (at most 10)."
+    )
+    transit_h: Annotated[Number, Field(ge=0, le=72)] = Field(
+        0.0, description="Channel transit in hours, added to berthing (at most 72)."
+    )
+    tide: Tide | None = Field(None, description="The tide; unset: no tide windows.")
+    weather: Weather = Field(default_factory=Weather, description="Weather closures.")
 
 
 class Outage(Model):
     """Berths of a group out of service: planned windows and random failures."""
 
-    terminal: Name
-    group: Name
-    berths: Annotated[int, Field(ge=1)] = Field(1, description="How many berths of the group.")
-    planned: list[Window] = Field(default_factory=list)
-    time_between_failures_h: Dist | None = None
-    time_to_repair_h: Dist | None = None
+    terminal: Name = Field(description="Terminal of the berth group (a key of terminals).")
+    group: Name = Field(description="Berth group (a key of the terminal's berths).")
+    berths: Annotated[Integer, Field(ge=1, le=200)] = Field(
+        1, description="How many berths of the group."
+    )
+    planned: list[Window] = Field(default_factory=list, description="Planned outage windows.")
+    time_between_failures_h: Dist | None = Field(
+        None, description="Hours between failures; mean at most 87,840 h (10 years)."
+    )
+    time_to_repair_h: Dist | None = Field(
+        None, description="Hours to repair a failure; mean at most 8,784 h."
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Outage:
@@ -330,13 +546,24 @@ class Outage(Model):
         _nonneg("time_to_repair_h", self.time_to_repair_h)
         if self.time_between_failures_h is not None and self.time_between_failures_h.mean <= 0:
             raise ValueError("time_between_failures_h must have a positive mean")
+        problems: list[tuple[str, str]] = []
+        _dist_range(
+            problems,
+            "time_between_failures_h",
+            self.time_between_failures_h,
+            10 * MAX_EPISODE_H,
+            "h",
+            1.0,
+        )
+        _dist_range(problems, "time_to_repair_h", self.time_to_repair_h, MAX_EPISODE_H, "h")
+        _raise(problems)
         return self
 
 
 class Disruptions(Model):
     """Berth outages, by name."""
 
-    outages: dict[Name, Outage] = Field(default_factory=dict)
+    outages: dict[Name, Outage] = Field(default_factory=dict, description="Outages by name.")
 
 
 class TransferDemand(Model):
@@ -347,16 +574,19 @@ class TransferDemand(Model):
     ``poisson`` arrivals).
     """
 
-    teu_per_year: PositiveFloat = Field(
-        description="Southbound TEU booked per year at the start date, before seasonality."
+    teu_per_year: Annotated[Number, Field(gt=0, le=1e7)] = Field(
+        description="Southbound TEU booked per year at the start date, before seasonality "
+        "(at most 10 million)."
     )
-    seasonality: Annotated[list[PositiveFloat], Field(min_length=12, max_length=12)] = Field(
+    seasonality: Annotated[list[Factor], Field(min_length=12, max_length=12)] = Field(
         default_factory=lambda: [1.0] * 12,
-        description="12 relative factors, January first; normalised to mean 1.",
+        description="12 relative factors (each in (0, 100]), January first; normalised to mean 1.",
     )
-    growth_per_year: Growth = 0.0
-    batch_teu: Annotated[int, Field(ge=1, le=500)] = Field(
-        1, description="TEU per booking; each batch is tracked as one."
+    growth_per_year: Growth = Field(
+        0.0, description="Growth per year as a fraction (0.08 = +8%/yr); in (-1, 1]."
+    )
+    batch_teu: Annotated[Integer, Field(ge=1, le=500)] = Field(
+        1, description="TEU per booking; each batch is tracked as one (1-500)."
     )
     from_shanghai_teu_per_sailing: Dist = Field(
         default_factory=lambda: {"dist": "constant", "value": 0.0},
@@ -366,6 +596,15 @@ class TransferDemand(Model):
     @model_validator(mode="after")
     def _checks(self) -> TransferDemand:
         _nonneg("from_shanghai_teu_per_sailing", self.from_shanghai_teu_per_sailing)
+        problems: list[tuple[str, str]] = []
+        _dist_range(
+            problems,
+            "from_shanghai_teu_per_sailing",
+            self.from_shanghai_teu_per_sailing,
+            MAX_CAPACITY_TEU,
+            "TEU",
+        )
+        _raise(problems)
         return self
 
 
@@ -382,33 +621,38 @@ class Shuttle(Model):
     enabled: bool = Field(True, description="false: no shuttle (and no transfer boxes).")
     terminal: Name = Field(description="Container terminal where the shuttle berths.")
     berth_group: Name | None = Field(None, description="Berth group used; unset: any that fits.")
-    vessels: Annotated[int, Field(ge=1, le=50)] = Field(
+    vessels: Annotated[Integer, Field(ge=1, le=50)] = Field(
         description="Vessels in the rotation; vessel v sails departures v, v + vessels, ..."
     )
-    capacity_teu: PositiveFloat = Field(description="TEU each vessel carries each way.")
-    dwt_t: PositiveFloat = Field(12000, description="Size, for berths and the channel.")
-    loa_m: PositiveFloat = Field(140, description="Size, for berths and the channel.")
-    draft_m: PositiveFloat = Field(8.0, description="Size, for berths and the channel.")
-    departure_days: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1)] = Field(
+    capacity_teu: Annotated[Number, Field(gt=0, le=MAX_CAPACITY_TEU)] = Field(
+        description="TEU each vessel carries each way (at most 30,000)."
+    )
+    dwt_t: Dwt = Field(12000, description="Deadweight, t, for berths and the channel.")
+    loa_m: Loa = Field(140, description="Length overall, m, for berths and the channel.")
+    draft_m: Draft = Field(8.0, description="Draft, m, for berths and the channel.")
+    departure_days: Weekdays = Field(
         description="Departure days from Lianyungang, 0 = Monday; each day once."
     )
-    departure_hour: Annotated[float, Field(ge=0, lt=24)] = Field(
+    departure_hour: HourOfDay = Field(
         18.0, description="Timetabled cast-off from the berth, hour of the day."
     )
-    sea_time_h: PositiveFloat = Field(description="Lianyungang berth to Shanghai, each way.")
-    shanghai_time_h: PositiveFloat = Field(description="From arrival to departure at Shanghai.")
-    cutoff_h: NonNegFloat = Field(description="Boxes must be cleared this long before departure.")
-    crane_rate_teu_h: PositiveFloat = Field(
-        60.0, description="Discharge and loading rate at Lianyungang (all cranes together)."
+    sea_time_h: Annotated[Number, Field(gt=0, le=MAX_CALL_H)] = Field(
+        description="Hours from the Lianyungang berth to Shanghai, each way (at most 720)."
     )
-    demand: TransferDemand
+    shanghai_time_h: Annotated[Number, Field(gt=0, le=MAX_CALL_H)] = Field(
+        description="Hours from arrival to departure at Shanghai (at most 720)."
+    )
+    cutoff_h: Annotated[Number, Field(ge=0, le=MAX_CALL_H)] = Field(
+        description="Boxes must be cleared this many hours before departure (at most 720)."
+    )
+    crane_rate_teu_h: Annotated[Number, Field(gt=0, le=2000)] = Field(
+        60.0,
+        description="Discharge and loading rate at Lianyungang, all cranes together, TEU/h.",
+    )
+    demand: TransferDemand = Field(description="Transfer boxes booked for the shuttle.")
 
     @model_validator(mode="after")
     def _checks(self) -> Shuttle:
-        if len(set(self.departure_days)) != len(self.departure_days):
-            raise CrossFieldError(
-                [("departure_days", "a day is listed twice; list each departure day once")]
-            )
         if self.demand.batch_teu > self.capacity_teu:
             raise CrossFieldError(
                 [
@@ -435,10 +679,13 @@ class Shuttle(Model):
 class OfficeHours(Model):
     """When manual clearance works: daily hours on working days."""
 
-    start_hour: Annotated[float, Field(ge=0, lt=24)] = 8.5
-    end_hour: Annotated[float, Field(gt=0, le=24)] = 17.5
-    days: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1)] = Field(
-        default_factory=lambda: [0, 1, 2, 3, 4], description="Working days, 0 = Monday."
+    start_hour: HourOfDay = Field(8.5, description="Start of the working day, hour in [0, 24).")
+    end_hour: Annotated[Number, Field(gt=0, le=24)] = Field(
+        17.5, description="End of the working day, hour in (0, 24]; after start_hour."
+    )
+    days: Weekdays = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4],
+        description="Working days, 0 = Monday; each once.",
     )
 
     @model_validator(mode="after")
@@ -457,17 +704,27 @@ class Corridor(Model):
     """
 
     enabled: bool = Field(True, description="false: no corridor, every clearance is manual.")
-    latency_h: Dist = Field(description="Delivery time of a message.")
-    time_between_outages_h: Dist | None = None
-    time_to_repair_h: Dist | None = None
+    latency_h: Dist = Field(description="Delivery time of a message, h; mean at most 8,784.")
+    time_between_outages_h: Dist | None = Field(
+        None, description="Hours between outages; mean at most 87,840 h (10 years)."
+    )
+    time_to_repair_h: Dist | None = Field(
+        None, description="Hours to repair an outage; mean at most 8,784 h."
+    )
     outages: list[Window] = Field(default_factory=list, description="Fixed outage windows.")
-    auto_clearance_h: Dist = Field(description="Automatic clearance once the message arrived.")
-    manual_clearance_h: Dist = Field(description="Office hours of work to clear a batch by hand.")
-    office_hours: OfficeHours = Field(default_factory=OfficeHours)
-    eta_lead_h: NonNegFloat = Field(
+    auto_clearance_h: Dist = Field(
+        description="Automatic clearance once the message arrived, h; mean at most 8,784."
+    )
+    manual_clearance_h: Dist = Field(
+        description="Office hours of work to clear a batch by hand; mean at most 8,784."
+    )
+    office_hours: OfficeHours = Field(
+        default_factory=OfficeHours, description="When manual clearance works."
+    )
+    eta_lead_h: Annotated[Number, Field(ge=0, le=MAX_CALL_H)] = Field(
         24.0,
-        description="How early the shuttle's ETA is shared; the corridor must be up then "
-        "for the shuttle to get its reserved berth window.",
+        description="How early (hours, at most 720) the shuttle's ETA is shared; the corridor "
+        "must be up then for the shuttle to get its reserved berth window.",
     )
 
     @model_validator(mode="after")
@@ -486,14 +743,26 @@ class Corridor(Model):
             raise CrossFieldError(
                 [("time_between_outages_h", "time_between_outages_h must have a positive mean")]
             )
+        problems: list[tuple[str, str]] = []
+        for name in ("latency_h", "time_to_repair_h", "auto_clearance_h", "manual_clearance_h"):
+            _dist_range(problems, name, getattr(self, name), MAX_EPISODE_H, "h")
+        _dist_range(
+            problems,
+            "time_between_outages_h",
+            self.time_between_outages_h,
+            10 * MAX_EPISODE_H,
+            "h",
+            1.0,
+        )
+        _raise(problems)
         return self
 
 
 class Period(Model):
     """A calendar period, both ends inclusive."""
 
-    start: dt.date
-    end: dt.date
+    start: Date = Field(description="First day (1900-2200).")
+    end: Date = Field(description="Last day, included (1900-2200).")
 
     @model_validator(mode="after")
     def _checks(self) -> Period:
@@ -505,35 +774,55 @@ class Period(Model):
 class Target(Model):
     """A reported figure the model must reproduce."""
 
-    figure: Literal["throughput_t", "throughput_teu", "vehicles", "shuttle_capacity_teu"]
-    terminal: Name | None = None
-    period: Period
-    reported: PositiveFloat
-    tolerance: Fraction = 0.01
-    source: str = ""
+    figure: Literal["throughput_t", "throughput_teu", "vehicles", "shuttle_capacity_teu"] = Field(
+        description="What is compared: tonnes, TEU, vehicles, or the shuttle's capacity (TEU/yr)."
+    )
+    terminal: Name | None = Field(None, description="One terminal; unset: the whole port.")
+    period: Period = Field(description="Calendar period the figure covers.")
+    reported: Annotated[Number, Field(gt=0, le=1e11)] = Field(
+        description="The reported figure, in the figure's unit (at most 1e11)."
+    )
+    tolerance: Fraction = Field(0.01, description="Accepted relative gap, in (0, 1].")
+    source: str = Field("", description="Where the figure was published.")
 
 
 class Calibration(Model):
     """Targets and the arrival streams whose ``scale`` may be fitted to them."""
 
-    targets: dict[Name, Target] = Field(default_factory=dict)
-    free: list[Name] = Field(default_factory=list, description="Arrival streams to scale.")
-    max_iterations: Annotated[int, Field(ge=1, le=100)] = 10
+    targets: dict[Name, Target] = Field(default_factory=dict, description="Targets by name.")
+    free: Names = Field(default_factory=list, description="Arrival streams to scale; each once.")
+    max_iterations: Annotated[Integer, Field(ge=1, le=100)] = Field(
+        10, description="Simulation rounds at most (1-100)."
+    )
 
 
 class Scenario(Model):
     """A whole scenario: the root of a scenario file."""
 
-    scenario: Metadata
-    conversion: Conversion = Field(default_factory=Conversion)
-    ship_classes: Annotated[dict[Name, ShipClass], Field(min_length=1)]
-    arrivals: Annotated[dict[Name, Arrival], Field(min_length=1)]
-    terminals: Annotated[dict[Name, Terminal], Field(min_length=1)]
-    nautical: Nautical | None = None
-    disruptions: Disruptions = Field(default_factory=Disruptions)
-    shuttle: Shuttle | None = None
-    corridor: Corridor | None = None
-    calibration: Calibration = Field(default_factory=Calibration)
+    scenario: Metadata = Field(description="Name, dates and horizon.")
+    conversion: Conversion = Field(
+        default_factory=Conversion, description="Factors to count every cargo in tonnes."
+    )
+    ship_classes: Annotated[dict[Name, ShipClass], Field(min_length=1)] = Field(
+        description="Ship classes by name."
+    )
+    arrivals: Annotated[dict[Name, Arrival], Field(min_length=1)] = Field(
+        description="Arrival streams by name, each of one ship class."
+    )
+    terminals: Annotated[dict[Name, Terminal], Field(min_length=1)] = Field(
+        description="Terminals by name."
+    )
+    nautical: Nautical | None = Field(
+        None, description="The approach channel; unset: ships enter at any time."
+    )
+    disruptions: Disruptions = Field(default_factory=Disruptions, description="Berth outages.")
+    shuttle: Shuttle | None = Field(None, description="The Lianshen Express; unset: none.")
+    corridor: Corridor | None = Field(
+        None, description="The Shanghai data corridor; unset: clearance not modelled."
+    )
+    calibration: Calibration = Field(
+        default_factory=Calibration, description="Reported figures and what may be fitted."
+    )
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:
@@ -546,6 +835,15 @@ class Scenario(Model):
                     (f"{where}.terminal", _unknown("terminal", sc.terminal, self.terminals))
                 )
                 continue
+            call_limit = self._call_size_limit(sc, term)
+            if call_limit is not None and sc.call_size.mean > call_limit[0]:
+                problems.append(
+                    (
+                        f"{where}.call_size",
+                        f"mean call of {sc.call_size.mean:g} {term.unit} exceeds "
+                        f"{call_limit[1]} ({call_limit[0]:g} {term.unit})",
+                    )
+                )
             if not any(g.fits(sc) for g in term.berths.values()):
                 problems.append(
                     (
@@ -580,17 +878,15 @@ class Scenario(Model):
                         _unknown("ship class", arr.ship_class, self.ship_classes),
                     )
                 )
-        if self.nautical is not None:
-            for i, cname in enumerate(self.nautical.tide_bound_classes):
-                if cname not in self.ship_classes:
-                    problems.append(
-                        (
-                            f"nautical.tide_bound_classes[{i}]",
-                            _unknown("ship class", cname, self.ship_classes),
-                        )
+        if self.nautical is not None and self.nautical.tide is None:
+            bound = [c for c in self.ship_classes if self.tide_bound(c)]
+            if bound:
+                problems.append(
+                    (
+                        "nautical.tide",
+                        f"some ships are tide-bound ({', '.join(bound)}) but no tide is given",
                     )
-            if self.nautical.tide is None and any(self._tide_bound(c) for c in self.ship_classes):
-                problems.append(("nautical.tide", "some ships are tide-bound but no tide is given"))
+                )
         for oname, out in self.disruptions.outages.items():
             where = f"disruptions.outages.{oname}"
             term = self.terminals.get(out.terminal)
@@ -699,18 +995,47 @@ class Scenario(Model):
             return False
         return self.shuttle.draft_m + n.ukc_m > n.channel_depth_m
 
-    def _tide_bound(self, cname: str) -> bool:
+    def tide_bound(self, cname: str) -> bool:
+        """Whether ships of class ``cname`` may only move inside tide windows.
+
+        Forced by ``ship_classes.NAME.tide_bound`` when set; otherwise when the draft plus
+        the under-keel clearance exceeds the channel depth. Never without a channel.
+        """
+        return self.tide_bound_reason(cname) is not None
+
+    def tide_bound_reason(self, cname: str) -> str | None:
+        """Why class ``cname`` is tide-bound: ``"forced"``, ``"draft"``, or None if it is not."""
         sc = self.ship_classes[cname]
         n = self.nautical
         if n is None:
-            return False
+            return None
         if sc.tide_bound is not None:
-            return sc.tide_bound
-        return cname in n.tide_bound_classes or sc.draft_m + n.ukc_m > n.channel_depth_m
+            return "forced" if sc.tide_bound else None
+        return "draft" if sc.draft_m + n.ukc_m > n.channel_depth_m else None
 
-    def tide_bound(self, cname: str) -> bool:
-        """Whether ships of class ``cname`` may only move inside tide windows."""
-        return self._tide_bound(cname)
+    @staticmethod
+    def _call_size_limit(sc: ShipClass, term: Terminal) -> tuple[float, str] | None:
+        """The largest mean call a ship of class ``sc`` can make, and what sets it."""
+        if term.cargo is Cargo.container:
+            if sc.capacity_teu is None:
+                return None
+            return 2 * sc.capacity_teu, "twice capacity_teu (a full discharge and a full load)"
+        if term.cargo is Cargo.roro:
+            if sc.capacity_ceu is None:
+                return None
+            return 2 * sc.capacity_ceu, "twice capacity_ceu (a full discharge and a full load)"
+        return sc.dwt_t, "the ship's dwt_t"
+
+    def call_size_limit(self, cname: str) -> tuple[float, str] | None:
+        """Largest plausible call of class ``cname`` in its terminal's unit, and its reason.
+
+        Container ships move at most twice ``capacity_teu`` (discharge plus load), car
+        carriers twice ``capacity_ceu``, other ships their ``dwt_t``. None when the class
+        does not give the capacity that applies.
+        """
+        sc = self.ship_classes[cname]
+        term = self.terminals.get(sc.terminal)
+        return None if term is None else self._call_size_limit(sc, term)
 
     @property
     def observed_h(self) -> tuple[float, float]:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from lygsim import dists
-from lygsim.scenario import Scenario
+from lygsim.scenario import UNIT_NOTE, Scenario
 
 
 def json_schema() -> dict[str, Any]:
@@ -36,15 +36,8 @@ def _type_name(tp: Any) -> str:
     if origin is Annotated:
         inner = get_args(tp)[0]
         if inner is float or inner is int:
-            meta = [m for m in get_args(tp)[1:]]
-            text = _type_name(inner)
-            for m in meta:
-                for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
-                    for c in getattr(m, "metadata", [m]):
-                        v = getattr(c, attr, None)
-                        if v is not None:
-                            text += f", {sym} {v:g}"
-            return text
+            meta = list(get_args(tp)[1:])
+            return _type_name(inner) + _bounds(meta)
         return _type_name(inner)
     if origin in (Union, UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
@@ -53,7 +46,7 @@ def _type_name(tp: Any) -> str:
         names = [_type_name(a) for a in args]
         return " or ".join(names)
     if origin is Literal:
-        return " | ".join(f"`{a}`" for a in get_args(tp))
+        return "one of " + ", ".join(f"`{a}`" for a in get_args(tp))
     if origin is list:
         return f"list of {_type_name(get_args(tp)[0])}"
     if origin is dict:
@@ -62,11 +55,22 @@ def _type_name(tp: Any) -> str:
         if issubclass(tp, BaseModel):
             return f"[{tp.__name__}](#{tp.__name__.lower()})"
         if hasattr(tp, "__members__"):
-            return " | ".join(f"`{m}`" for m in tp.__members__)
+            return "one of " + ", ".join(f"`{m}`" for m in tp.__members__)
         return {float: "number", int: "integer", str: "text", bool: "true/false"}.get(
             tp, tp.__name__
         )
     return str(tp)
+
+
+def _bounds(metadata: list[Any]) -> str:
+    text = ""
+    for m in metadata:
+        for c in getattr(m, "metadata", [m]):
+            for attr, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<=")):
+                v = getattr(c, attr, None)
+                if v is not None:
+                    text += f", {sym} {v:g}"
+    return text
 
 
 def _models(root: type[BaseModel]) -> list[type[BaseModel]]:
@@ -98,6 +102,15 @@ def reference_markdown() -> str:
         "this file's keys win, mappings merging key by key; `null` removes a key. Unknown keys",
         "are errors. Times are in hours (`_h`) or days (`_days`) from `scenario.start_date`.",
         "",
+        f"**The terminal's unit**: {UNIT_NOTE.split(': ', 1)[1]}.",
+        "Call sizes, handling rates, yard capacities and stocks are in the unit of the",
+        "terminal the ship class or berth group belongs to.",
+        "",
+        "Every number has bounds, given in its type below: a value outside them is an error",
+        "that names the bound. Numbers must be finite, and `true`/`false` is not a number.",
+        "Values inside the bounds but far from what ports see (a growth of +50%/yr, 8760",
+        "days, a crane moving 4,000 TEU/h) are warned about by `lygsim validate`.",
+        "",
         "## Distributions",
         "",
         "Wherever the type says *distribution*, write a mapping with a `dist` tag:",
@@ -107,21 +120,28 @@ def reference_markdown() -> str:
     ]
     notes = {
         "constant": ("value", "always the same value"),
-        "exponential": ("mean > 0", "cv = 1"),
-        "erlang": ("k >= 1, mean > 0", "cv = 1/sqrt(k)"),
-        "gamma": ("mean > 0, cv in (0, 10]", ""),
-        "lognormal": ("mean > 0, cv in (0, 10]", "mean and cv of the values, not of their log"),
-        "normal": ("mean, sd >= 0", "may be negative: only for lateness"),
-        "uniform": ("low <= high", ""),
-        "triangular": ("low <= mode <= high, low < high", ""),
-        "empirical": ("values, weights (optional, > 0)", "weights are relative"),
+        "exponential": ("mean > 0", "cv = 1; unbounded above"),
+        "erlang": ("k in [1, 1000], mean > 0", "cv = 1/sqrt(k); unbounded above"),
+        "gamma": ("mean > 0, cv in (0, 10]", "unbounded above"),
+        "lognormal": (
+            "mean > 0, cv in (0, 10]",
+            "mean and cv of the values, not of their log; unbounded above",
+        ),
+        "normal": ("mean, sd >= 0", "may be negative: only for lateness; unbounded"),
+        "uniform": ("low <= high", "bounded: values in [low, high]"),
+        "triangular": ("low <= mode <= high, low < high", "bounded: values in [low, high]"),
+        "empirical": (
+            "values, weights (optional, > 0; as many as values)",
+            "weights are relative; at most 10,000 values",
+        ),
     }
     for name in dists.DIST_NAMES:
         params, note = notes[name]
         lines.append(f"| `{name}` | {params} | {note} |")
     lines += [
         "",
-        "Durations, sizes and rates must not be able to go negative.",
+        f"Every parameter lies within +-{dists.MAX_PARAMETER:g}. Durations, sizes and rates must",
+        "not be able to go negative; each field below gives the range its mean must lie in.",
         "",
     ]
     for model in _models(Scenario):
@@ -133,6 +153,9 @@ def reference_markdown() -> str:
                 default = "**required**"
             elif f.default is not PydanticUndefined:
                 default = f"`{f.default!s}`" if f.default is not None else "unset"
+                if f.default == "":
+                    default = '`""`'
+
                 if hasattr(f.default, "value"):
                     default = f"`{f.default.value}`"
             elif f.default_factory is not None:
@@ -143,6 +166,8 @@ def reference_markdown() -> str:
             else:
                 default = ""
             desc = (f.description or "").replace("|", "\\|")
-            lines.append(f"| `{key}` | {_type_name(f.annotation)} | {default} | {desc} |")
+            # pydantic moves a field's own bounds from its annotation to ``f.metadata``
+            kind = _type_name(f.annotation) + _bounds(f.metadata)
+            lines.append(f"| `{key}` | {kind} | {default} | {desc} |")
         lines.append("")
     return "\n".join(lines)
