@@ -248,25 +248,31 @@ def _add_new_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from lygsim.errors import ScenarioError
-    from lygsim.loader import load_scenario
+    from lygsim.kinds import check_file
 
     status = 0
     for f in args.files:
         try:
-            sc = load_scenario(f, args.overrides)
+            checked = check_file(f, args.overrides)
         except ScenarioError as exc:
             for line in exc.lines():
                 print(line)
             status = 2
         else:
-            print(f"{f}: OK ({sc.scenario.name})")
+            for warning in checked.warnings:
+                print(warning.as_warning())
+            kind = "" if checked.kind == "scenario" else f"{checked.kind} "
+            print(f"{f}: OK ({kind}{checked.name})")
     return status
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from lygsim.loader import load_scenario, to_yaml
+    from lygsim.loader import load_scenario, show_comments, to_yaml
 
-    sys.stdout.write(to_yaml(load_scenario(args.file, args.overrides)))
+    scenario = load_scenario(args.file, args.overrides)
+    # comments first: the output stays a valid scenario file
+    sys.stdout.write("".join(f"{line}\n" for line in show_comments(scenario)))
+    sys.stdout.write(to_yaml(scenario))
     return 0
 
 
