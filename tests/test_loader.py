@@ -467,3 +467,188 @@ def test_mean_and_cv_formulas(spec: dict[str, Any], mean: float, cv: float) -> N
     d = DIST.validate_python(spec)
     assert d.mean == pytest.approx(mean)
     assert d.cv == pytest.approx(cv)
+
+
+# --- plausibility warnings --------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
+ARR = "arrivals.feeders"
+
+
+def _warnings(base: dict[str, Any], write_yaml: Any, *overrides: str) -> list[str]:
+    from lygsim.loader import plausibility_warnings
+
+    sc = load_scenario(write_yaml(base), overrides=list(overrides))
+    return [f"{w.path}: {w.message}" for w in plausibility_warnings(sc, "f.yaml")]
+
+
+def test_the_baseline_gives_no_warnings() -> None:
+    from lygsim.loader import plausibility_warnings
+
+    assert plausibility_warnings(load_scenario(BASELINE), str(BASELINE)) == []
+
+
+def test_growth_of_8_is_an_error_not_a_warning(base: dict[str, Any], write_yaml: Any) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(write_yaml(base), overrides=[f"{ARR}.growth_per_year=8"])
+    (line,) = err.value.lines()
+    assert f"{ARR}.growth_per_year: must be less than or equal to 1 (got 8)" in line
+    assert "0.08 means +8%/yr" in line
+
+
+def test_growth_of_half_is_a_warning(base: dict[str, Any], write_yaml: Any) -> None:
+    (warning,) = _warnings(base, write_yaml, f"{ARR}.growth_per_year=0.5")
+    assert warning.startswith(f"{ARR}.growth_per_year: 0.5 is +50%/yr")
+    assert "did you mean 0.005" in warning
+    assert _warnings(base, write_yaml, f"{ARR}.growth_per_year=0.3") == []
+
+
+def test_hours_typed_as_days_are_warned_about(base: dict[str, Any], write_yaml: Any) -> None:
+    (warning,) = _warnings(base, write_yaml, "scenario.horizon_days=8760")
+    assert warning.startswith("scenario.horizon_days: 8760 days is 24 years")
+    assert "did you mean 8760 hours = 365 days?" in warning
+    # a long horizon that is no whole number of 24 h (the textbook queues) is fine
+    assert _warnings(base, write_yaml, "scenario.horizon_days=20000") == []
+
+
+def test_other_unit_slips_are_warned_about(base: dict[str, Any], write_yaml: Any) -> None:
+    found = _warnings(
+        base,
+        write_yaml,
+        "scenario.warmup_days=20",
+        f"{ARR}.seasonality=[100, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]",
+        "terminals.container.berths.g1.rate={dist: constant, value: 2500}",
+        f"{ARR}.scale=20",
+    )
+    paths = sorted(w.split(":")[0] for w in found)
+    assert paths == sorted(
+        [
+            "scenario.warmup_days",
+            f"{ARR}.seasonality",
+            "terminals.container.berths.g1.rate",
+            f"{ARR}.scale",
+        ]
+    )
+
+
+def test_call_size_tail_beyond_capacity_is_warned_about(
+    base: dict[str, Any], write_yaml: Any
+) -> None:
+    base["ship_classes"]["feeder"]["capacity_teu"] = 1000
+    # mean 800 <= 2 x 1000, but one call in a thousand of a lognormal with cv 0.5 is bigger
+    (warning,) = _warnings(base, write_yaml)
+    assert warning.startswith("ship_classes.feeder.call_size: a call reaches, one call in a")
+    assert "twice capacity_teu" in warning
+    base["ship_classes"]["feeder"]["call_size"] = {
+        "dist": "triangular",
+        "low": 200,
+        "mode": 800,
+        "high": 1900,
+    }
+    assert _warnings(base, write_yaml) == []
+
+
+def test_validate_prints_warnings_and_still_says_ok(
+    base: dict[str, Any], write_yaml: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_yaml(base)
+    assert main(["validate", str(path), "--set", f"{ARR}.growth_per_year=0.5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}: {ARR}.growth_per_year: warning: 0.5 is +50%/yr")
+    assert lines[1] == f"{path}: OK (base)"
+
+
+def test_a_warning_names_the_file_that_set_the_field(
+    base: dict[str, Any], write_yaml: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base["arrivals"]["feeders"]["growth_per_year"] = 0.5
+    parent = write_yaml(base, "parent.yaml")
+    child = write_yaml({"extends": "parent.yaml", "scenario": {"name": "child"}}, "child.yaml")
+    assert main(["validate", str(child)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{parent}: {ARR}.growth_per_year: warning:")
+    assert lines[1] == f"{child}: OK (child)"
+
+
+# --- tide-boundness follows from the draft ------------------------------------------------------
+
+
+def test_deepening_the_channel_frees_deep_ships_of_the_tide(
+    base: dict[str, Any], write_yaml: Any
+) -> None:
+    base["nautical"] = NAUTICAL  # 11 m deep, ukc 1 m; the feeder draws 10 m
+    path = write_yaml(base)
+    assert not load_scenario(path).tide_bound("feeder")
+    assert load_scenario(path, overrides=["ship_classes.feeder.draft_m=10.5"]).tide_bound("feeder")
+    deeper = ["ship_classes.feeder.draft_m=10.5", "nautical.channel_depth_m=12"]
+    assert not load_scenario(path, overrides=deeper).tide_bound("feeder")
+    forced = [*deeper, "ship_classes.feeder.tide_bound=true"]
+    assert load_scenario(path, overrides=forced).tide_bound_reason("feeder") == "forced"
+
+
+def test_baseline_tide_bound_classes_are_those_it_used_to_list() -> None:
+    sc = load_scenario(BASELINE)
+    assert sorted(c for c in sc.ship_classes if sc.tide_bound(c)) == ["ore_vloc_300k", "vlcc"]
+    assert {sc.tide_bound_reason(c) for c in ("ore_vloc_300k", "vlcc")} == {"draft"}
+
+
+def test_show_says_which_classes_are_tide_bound_and_stays_loadable(
+    base: dict[str, Any], write_yaml: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base["nautical"] = NAUTICAL
+    base["ship_classes"]["deep"] = {**base["ship_classes"]["feeder"], "draft_m": 10.5}
+    base["ship_classes"]["forced"] = {**base["ship_classes"]["feeder"], "tide_bound": True}
+    text = _show(write_yaml(base), capsys)
+    lines = text.splitlines()
+    assert lines[0] == "# tide-bound by draft (draft + ukc 1 m > channel depth 11 m): deep"
+    assert lines[1] == "# forced tide-bound (ship_classes.NAME.tide_bound: true): forced"
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(text, encoding="utf-8")
+    assert load_scenario(shown).tide_bound("deep")
+
+
+# --- validate knows file kinds ---------------------------------------------------------------
+
+
+def test_validate_accepts_the_shipped_study(capsys: pytest.CaptureFixture[str]) -> None:
+    study = ROOT / "scenarios" / "studies" / "expansion.yaml"
+    assert main(["validate", str(study)]) == 0
+    assert capsys.readouterr().out == f"{study}: OK (study expansion)\n"
+
+
+def test_validate_reports_a_studys_broken_option_under_the_options_name(
+    base: dict[str, Any], write_yaml: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_yaml(base, "base.yaml")
+    base["terminals"]["container"]["berths"]["g1"]["count"] = 0
+    option = write_yaml(base, "option.yaml")
+    study = write_yaml({"name": "s", "base": "base.yaml", "options": ["option.yaml"]}, "s.yaml")
+    assert main(["validate", str(study)]) == 2
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{option}: {GROUP}.count: must be greater than or equal to 1")
+
+
+# --- distribution tails -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "gamma", "mean": 600, "cv": 0.5},
+        {"dist": "erlang", "k": 3, "mean": 10},
+        {"dist": "lognormal", "mean": 5, "cv": 1.0},
+        {"dist": "exponential", "mean": 3},
+        {"dist": "normal", "mean": 0, "sd": 2},
+        {"dist": "triangular", "low": 1, "mode": 2, "high": 5},
+        {"dist": "uniform", "low": 1, "high": 2},
+    ],
+    ids=lambda s: s["dist"],
+)
+def test_quantile_matches_samples(spec: dict[str, Any]) -> None:
+    d = TypeAdapter(dists.Dist).validate_python(spec)
+    x = np.sort(d.sample_n(np.random.default_rng(3), 200_000))
+    for p in (0.5, 0.99):
+        assert d.quantile(p) == pytest.approx(x[int(p * len(x))], rel=0.03, abs=0.02)
+    assert d.maximum >= x[-1]

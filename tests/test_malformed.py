@@ -8,6 +8,11 @@ Never a traceback.
 from __future__ import annotations
 
 import copy
+import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +22,7 @@ import pytest
 
 from conftest import BASE_SCENARIO, NAUTICAL, dump
 from lygsim.cli import main
+from lygsim.loader import load_scenario
 
 Data = dict[str, Any]
 Builder = Callable[[Path], Path]
@@ -639,3 +645,837 @@ def test_each_file_reported_on_its_own_lines(
     assert lines[0] == f"{good}: OK (base)"
     assert len(lines) == 3
     assert all(line.startswith(f"{bad}: ") for line in lines[1:])
+
+
+# ============================================================================================
+# Hostile scenario input (issue 10): devices, links, pipes, depth, aliases, duplicate keys,
+# extreme numbers, booleans as numbers, efficiency above one, duplicated days and names,
+# errors in an extends parent, --set paths through keys named like tags. Each case ends with
+# exit code 2 and one line per problem naming the file and the field, within seconds.
+# ============================================================================================
+
+TIME_LIMIT_S = 10.0
+
+
+def nested_flow(levels: int) -> Builder:
+    return raw("scenario: " + "[" * levels + "1" + "]" * levels + "\n")
+
+
+def nested_mapping(levels: int) -> Builder:
+    return raw("scenario: " + "{a: " * levels + "1" + "}" * levels + "\n")
+
+
+def nested_block(levels: int) -> Builder:
+    text = "".join("  " * i + "a:\n" for i in range(levels)) + "  " * levels + "b: 1\n"
+    return raw(text)
+
+
+def alias_bomb(levels: int = 9, fan: int = 9, mapping: bool = False) -> Builder:
+    lines = ['a0: &a0 "lol"']
+    for i in range(1, levels + 1):
+        refs = [f"*a{i - 1}"] * fan
+        if mapping:
+            body = "{" + ", ".join(f"k{j}: {r}" for j, r in enumerate(refs)) + "}"
+        else:
+            body = "[" + ", ".join(refs) + "]"
+        lines.append(f"a{i}: &a{i} {body}")
+    return base_then("\n".join(lines) + "\n")
+
+
+def sources_bomb(tmp: Path) -> Path:
+    data = copy.deepcopy(BASE_SCENARIO)
+    path = dump(tmp / "scenario.yaml", data)
+    text = path.read_text(encoding="utf-8").replace(
+        "scenario:\n", "scenario:\n  sources: &s9 [" + ", ".join(["*s8"] * 9) + "]\n", 1
+    )
+    anchors = "".join(f"x{i}: &s{i} [" + ", ".join([f"*s{i - 1}"] * 9) + "]\n" for i in range(1, 9))
+    path.write_text(f"x0: &s0 ref\n{anchors}" + text, encoding="utf-8")
+    return path
+
+
+def link_loop(tmp: Path) -> Path:
+    (tmp / "a.yaml").symlink_to(tmp / "b.yaml")
+    (tmp / "b.yaml").symlink_to(tmp / "a.yaml")
+    return tmp / "a.yaml"
+
+
+def self_link(tmp: Path) -> Path:
+    (tmp / "self.yaml").symlink_to(tmp / "self.yaml")
+    return tmp / "self.yaml"
+
+
+def broken_link(tmp: Path) -> Path:
+    (tmp / "gone.yaml").symlink_to(tmp / "nowhere.yaml")
+    return tmp / "gone.yaml"
+
+
+def link_to_directory(tmp: Path) -> Path:
+    (tmp / "folder").mkdir()
+    (tmp / "scenario.yaml").symlink_to(tmp / "folder")
+    return tmp / "scenario.yaml"
+
+
+def under_a_file(tmp: Path) -> Path:
+    dump(tmp / "scenario.yaml", BASE_SCENARIO)
+    return tmp / "scenario.yaml" / "inner.yaml"
+
+
+def fifo(tmp: Path) -> Path:
+    os.mkfifo(tmp / "pipe.yaml")
+    return tmp / "pipe.yaml"
+
+
+def socket_file(tmp: Path) -> Path:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    path = tmp / "s.yaml"
+    sock.bind(str(path))
+    sock.close()  # the socket file stays
+    return path
+
+
+def dev_zero(tmp: Path) -> Path:
+    return Path("/dev/zero")
+
+
+def sparse_file(tmp: Path) -> Path:
+    path = tmp / "huge.yaml"
+    with path.open("wb") as f:
+        f.truncate(10 * 1024**3)  # 10 GB of holes: costs no disk
+    return path
+
+
+def just_too_large(tmp: Path) -> Path:
+    path = tmp / "large.yaml"
+    path.write_bytes(b"# " + b"x" * 5_000_000 + b"\n")
+    return path
+
+
+def child_of(parent: Builder, child: Data | None = None) -> Builder:
+    """A child scenario extending what ``parent`` writes (as parent.yaml)."""
+
+    def build(tmp: Path) -> Path:
+        made = parent(tmp / "p")
+        target = tmp / "parent.yaml"
+        target.symlink_to(made) if made.is_symlink() or not made.exists() else os.replace(
+            made, target
+        )
+        return dump(tmp / "child.yaml", {"extends": "parent.yaml", **(child or {})})
+
+    return build
+
+
+def extends_to(make_target: Callable[[Path], Path]) -> Builder:
+    """A child whose extends names a target that is no readable scenario."""
+
+    def build(tmp: Path) -> Path:
+        name = make_target(tmp).name
+        return dump(tmp / "child.yaml", {"extends": name, "scenario": {"name": "child"}})
+
+    return build
+
+
+def extends_chain(tmp: Path) -> Path:
+    grand = copy.deepcopy(BASE_SCENARIO)
+    grand["terminals"]["container"]["berths"]["g1"]["count"] = 0
+    dump(tmp / "grand.yaml", grand)
+    dump(tmp / "parent.yaml", {"extends": "grand.yaml", "scenario": {"name": "parent"}})
+    return dump(tmp / "child.yaml", {"extends": "parent.yaml", "scenario": {"name": "child"}})
+
+
+def tag_named_stream(tmp: Path) -> Path:
+    data = copy.deepcopy(BASE_SCENARIO)
+    data["arrivals"] = {
+        "poisson": {
+            "kind": "renewal",
+            "ship_class": "feeder",
+            "interarrival_h": {"dist": "exponential", "mean": 20},
+        }
+    }
+    return dump(tmp / "scenario.yaml", data)
+
+
+def tag_named_group(tmp: Path) -> Path:
+    data = copy.deepcopy(BASE_SCENARIO)
+    berths = data["terminals"]["container"]["berths"]
+    berths["lognormal"] = berths.pop("g1")
+    return dump(tmp / "scenario.yaml", data)
+
+
+def scheduled_named_poisson(tmp: Path) -> Path:
+    data = copy.deepcopy(BASE_SCENARIO)
+    data["arrivals"] = {"scheduled": data["arrivals"]["feeders"]}
+    return dump(tmp / "scenario.yaml", data)
+
+
+def study_file(**fields: Any) -> Builder:
+    def build(tmp: Path) -> Path:
+        dump(tmp / "base.yaml", BASE_SCENARIO)
+        option = copy.deepcopy(BASE_SCENARIO)
+        option["scenario"]["name"] = "option"
+        dump(tmp / "option.yaml", option)
+        study = {"name": "s", "base": "base.yaml", "options": ["option.yaml"], **fields}
+        return dump(tmp / "study.yaml", study)
+
+    return build
+
+
+def study_with_bad_option(tmp: Path) -> Path:
+    path = study_file()(tmp)
+    option = copy.deepcopy(BASE_SCENARIO)
+    option["terminals"]["container"]["berths"]["g1"]["count"] = True
+    dump(tmp / "option.yaml", option)
+    return path
+
+
+def with_corridor_days(days: list[int]) -> Callable[[Data], None]:
+    def apply(d: Data) -> None:
+        d["corridor"] = {
+            "latency_h": {"dist": "constant", "value": 0.1},
+            "auto_clearance_h": {"dist": "constant", "value": 1},
+            "manual_clearance_h": {"dist": "constant", "value": 4},
+            "office_hours": {"days": days},
+        }
+
+    return apply
+
+
+def with_calibration_free(names: list[str]) -> Callable[[Data], None]:
+    return setp("calibration", {"free": names})
+
+
+def scheduled(days: list[int]) -> Callable[[Data], None]:
+    return setp(ARR, {"kind": "scheduled", "ship_class": "feeder", "days_of_week": days})
+
+
+def renewal(interarrival: Any, **more: Any) -> Callable[[Data], None]:
+    return setp(
+        ARR, {"kind": "renewal", "ship_class": "feeder", "interarrival_h": interarrival, **more}
+    )
+
+
+def outage(**fields: Any) -> Callable[[Data], None]:
+    return setp(
+        "disruptions",
+        {"outages": {"crane": {"terminal": "container", "group": "g1", **fields}}},
+    )
+
+
+def const(value: Any) -> dict[str, Any]:
+    return {"dist": "constant", "value": value}
+
+
+TIDE = "nautical.tide"
+
+# Cases run in a subprocess with a timeout: a regression would block (a FIFO) or read forever.
+DEVICE_CASES: dict[str, Case] = {
+    "fifo": Case(fifo, None, "is a named pipe (FIFO)"),
+    "dev-zero": Case(dev_zero, None, "is a character device"),
+    "dev-zero-as-extends-target": Case(
+        lambda tmp: dump(tmp / "child.yaml", {"extends": "/dev/zero"}),
+        "extends",
+        "'/dev/zero': is a character device",
+    ),
+    "fifo-as-extends-target": Case(extends_to(fifo), "extends", "'pipe.yaml': is a named pipe"),
+    "sparse-10-gb-file": Case(sparse_file, None, "file is larger than 5,000,000 bytes"),
+    "symlink-loop": Case(link_loop, None, "symbolic link loop"),
+    "symlink-to-itself": Case(self_link, None, "symbolic link loop"),
+    "socket": Case(socket_file, None, "is a socket"),
+}
+
+HOSTILE: dict[str, Case] = {
+    # files
+    "file-just-over-the-limit": Case(just_too_large, None, "file is larger than 5,000,000"),
+    "broken-symlink": Case(broken_link, None, "broken symbolic link"),
+    "symlink-to-a-directory": Case(link_to_directory, None, "is a directory"),
+    "path-under-a-regular-file": Case(under_a_file, None, "file not found (a folder in its"),
+    "extends-symlink-loop": Case(extends_to(link_loop), "extends", "'a.yaml': symbolic link loop"),
+    "extends-broken-symlink": Case(extends_to(broken_link), "extends", "broken symbolic link"),
+    "extends-a-directory": Case(
+        lambda tmp: (tmp / "dir.yaml").mkdir() or dump(tmp / "child.yaml", {"extends": "dir.yaml"}),
+        "extends",
+        "'dir.yaml': is a directory",
+    ),
+    # depth
+    "nested-flow-lists-5000": Case(nested_flow(5000), "line 1", "nested deeper than 64 levels"),
+    "nested-flow-mappings-5000": Case(
+        nested_mapping(5000), "line 1", "nested deeper than 64 levels"
+    ),
+    "nested-block-mappings-200": Case(nested_block(200), "line 65", "nested deeper than 64"),
+    "nested-65-levels": Case(nested_flow(64), "line 1", "the limit"),
+    # aliases
+    "billion-laughs-lists": Case(alias_bomb(), "line", "expand this to more than 1,000,000"),
+    "billion-laughs-mappings": Case(
+        alias_bomb(mapping=True), "line", "expand this to more than 1,000,000"
+    ),
+    "alias-bomb-in-sources": Case(sources_bomb, "line", "expand this to more than 1,000,000"),
+    "recursive-alias-in-list": Case(
+        base_then("extra: &x [1, *x]\n"), "extra[1]", "refers to itself"
+    ),
+    "undefined-alias": Case(base_then("extra: *nowhere\n"), "line", "undefined alias"),
+    # duplicate keys
+    "duplicate-top-level-section": Case(
+        base_then("scenario: {name: again}\n"), "scenario", "duplicate key"
+    ),
+    "duplicate-nested-key": Case(
+        raw("scenario: {name: b, start_date: 2023-01-01, horizon_days: 30,\n  horizon_days: 60}\n"),
+        "scenario.horizon_days",
+        "duplicate key (line 2; first at line 1)",
+    ),
+    "duplicate-key-quoted-and-plain": Case(
+        raw("scenario:\n  name: a\n  'name': b\n"), "scenario.name", "duplicate key (line 3"
+    ),
+    "duplicate-ship-class": Case(
+        raw(
+            "ship_classes:\n  feeder: {terminal: t}\n  other: {terminal: t}\n"
+            "  feeder: {terminal: u}\n"
+        ),
+        "ship_classes.feeder",
+        "duplicate key (line 4; first at line 2)",
+    ),
+    "duplicate-distribution-parameter": Case(
+        raw("x:\n  call_size: {dist: gamma, mean: 800, mean: 900, cv: 0.5}\n"),
+        "x.call_size.mean",
+        "duplicate key",
+    ),
+    "duplicate-key-in-list-item": Case(
+        raw("closures:\n  - {start_day: 1, duration_h: 2}\n  - {start_day: 1, start_day: 3}\n"),
+        "closures[1].start_day",
+        "duplicate key (line 3",
+    ),
+    # booleans where numbers are expected
+    "count-true": Case(mutated(setp(f"{GROUP}.count", True)), f"{GROUP}.count", "not true/false"),
+    "equipment-false": Case(
+        mutated(setp(f"{GROUP}.equipment", False)), f"{GROUP}.equipment", "not true/false"
+    ),
+    "dwt-true": Case(mutated(setp(f"{SHIP}.dwt_t", True)), f"{SHIP}.dwt_t", "not true/false"),
+    "calls-per-year-true": Case(
+        mutated(setp(f"{ARR}.calls_per_year", True)), f"{ARR}.calls_per_year", "not true/false"
+    ),
+    "horizon-true": Case(
+        mutated(setp("scenario.horizon_days", True)), "scenario.horizon_days", "not true/false"
+    ),
+    "seasonality-booleans": Case(
+        mutated(setp(f"{ARR}.seasonality", [True] * 12)),
+        f"{ARR}.seasonality[0]",
+        "not true/false",
+        min_lines=12,
+    ),
+    "constant-value-true": Case(
+        mutated(setp(f"{GROUP}.rate", const(True))), f"{GROUP}.rate.value", "not true/false"
+    ),
+    "erlang-k-true": Case(
+        mutated(setp(f"{GROUP}.rate", {"dist": "erlang", "k": True, "mean": 25})),
+        f"{GROUP}.rate.k",
+        "not true/false",
+    ),
+    "every-weeks-true": Case(
+        mutated(
+            setp(
+                ARR,
+                {
+                    "kind": "scheduled",
+                    "ship_class": "feeder",
+                    "days_of_week": [1],
+                    "every_weeks": True,
+                },
+            )
+        ),
+        f"{ARR}.every_weeks",
+        "not true/false",
+    ),
+    "days-of-week-true": Case(
+        mutated(scheduled([True])), f"{ARR}.days_of_week[0]", "not true/false"
+    ),
+    # efficiency that can exceed one
+    "efficiency-normal": Case(
+        mutated(setp(f"{GROUP}.efficiency", {"dist": "normal", "mean": 0.8, "sd": 0.1})),
+        f"{GROUP}.efficiency",
+        "can take negative values",
+    ),
+    "efficiency-gamma": Case(
+        mutated(setp(f"{GROUP}.efficiency", {"dist": "gamma", "mean": 0.8, "cv": 0.1})),
+        f"{GROUP}.efficiency",
+        "efficiency must lie in (0, 1] (this one ranges from 0 to unbounded)",
+    ),
+    "efficiency-lognormal": Case(
+        mutated(setp(f"{GROUP}.efficiency", {"dist": "lognormal", "mean": 0.8, "cv": 0.1})),
+        f"{GROUP}.efficiency",
+        "use a constant, uniform, triangular or empirical",
+    ),
+    "efficiency-uniform-above-one": Case(
+        mutated(setp(f"{GROUP}.efficiency", {"dist": "uniform", "low": 0.5, "high": 1.2})),
+        f"{GROUP}.efficiency",
+        "ranges from 0.5 to 1.2",
+    ),
+    "efficiency-triangular-above-one": Case(
+        mutated(
+            setp(
+                f"{GROUP}.efficiency",
+                {"dist": "triangular", "low": 0.8, "mode": 0.9, "high": 1.05},
+            )
+        ),
+        f"{GROUP}.efficiency",
+        "ranges from 0.8 to 1.05",
+    ),
+    "efficiency-empirical-above-one": Case(
+        mutated(setp(f"{GROUP}.efficiency", {"dist": "empirical", "values": [0.9, 1.1]})),
+        f"{GROUP}.efficiency",
+        "(0, 1]",
+    ),
+    "efficiency-can-be-zero": Case(
+        mutated(setp(f"{GROUP}.efficiency", {"dist": "uniform", "low": 0, "high": 1})),
+        f"{GROUP}.efficiency",
+        "ranges from 0 to 1",
+    ),
+    # duplicated days and names
+    "days-of-week-twice": Case(
+        mutated(scheduled([1, 1])), f"{ARR}.days_of_week", "1 is listed twice"
+    ),
+    "days-of-week-eight-days": Case(
+        mutated(scheduled([0, 1, 2, 3, 4, 5, 6, 0])), f"{ARR}.days_of_week", "at most 7 items"
+    ),
+    "office-days-twice": Case(
+        mutated(with_corridor_days([0, 0, 1])), "corridor.office_hours.days", "listed twice"
+    ),
+    "calibration-free-twice": Case(
+        mutated(with_calibration_free(["feeders", "feeders"])),
+        "calibration.free",
+        "'feeders' is listed twice",
+    ),
+    "tide-bound-classes-removed": Case(
+        mutated(setp("nautical.tide_bound_classes", ["feeder", "feeder"]), nautical=True),
+        "nautical.tide_bound_classes",
+        "removed: a class is tide-bound when its draft + ukc_m exceeds channel_depth_m",
+        extra=("ship_classes.NAME.tide_bound: true",),
+    ),
+    # call sizes against the ship's capacity
+    "container-call-above-twice-capacity": Case(
+        mutated(
+            setp(f"{SHIP}.capacity_teu", 300),
+            setp(f"{SHIP}.call_size", {"dist": "gamma", "mean": 800, "cv": 0.3}),
+        ),
+        f"{SHIP}.call_size",
+        "exceeds twice capacity_teu (a full discharge and a full load) (600 TEU)",
+    ),
+    # errors in an extends parent name the parent
+    "parent-field-error-names-parent": Case(
+        child_of(mutated(setp(f"{GROUP}.count", 0)), {"scenario": {"name": "child"}}),
+        f"{GROUP}.count",
+        "greater than or equal to 1",
+    ),
+    "grandparent-field-error-names-grandparent": Case(
+        extends_chain, f"{GROUP}.count", "greater than or equal to 1"
+    ),
+    "parent-duplicate-key-names-parent": Case(
+        child_of(base_then("scenario: {name: twice}\n")), "scenario", "duplicate key"
+    ),
+    "parent-non-finite-names-parent": Case(
+        child_of(mutated(setp(f"{SHIP}.loa_m", float("nan"))), {"scenario": {"name": "c"}}),
+        f"{SHIP}.loa_m",
+        "finite number",
+    ),
+    "parent-removed-key-names-parent": Case(
+        child_of(
+            mutated(setp("nautical.tide_bound_classes", ["feeder"]), nautical=True),
+            {"scenario": {"name": "c"}},
+        ),
+        "nautical.tide_bound_classes",
+        "removed",
+    ),
+    # --set paths through keys spelt like union tags
+    "set-through-stream-named-poisson": Case(
+        tag_named_stream,
+        "arrivals.poisson.first_h",
+        "greater than or equal to 0",
+        args=("--set", "arrivals.poisson.first_h=-1"),
+    ),
+    "set-through-group-named-lognormal": Case(
+        tag_named_group,
+        "terminals.container.berths.lognormal.count",
+        "greater than or equal to 1",
+        args=("--set", "terminals.container.berths.lognormal.count=0"),
+    ),
+    "set-dist-inside-group-named-lognormal": Case(
+        tag_named_group,
+        "terminals.container.berths.lognormal.rate.cv",
+        "greater than 0",
+        args=("--set", "terminals.container.berths.lognormal.rate={dist: gamma, mean: 5, cv: 0}"),
+    ),
+    "stream-named-scheduled-of-kind-poisson": Case(
+        scheduled_named_poisson,
+        "arrivals.scheduled.calls_per_year",
+        "greater than 0",
+        args=("--set", "arrivals.scheduled.calls_per_year=0"),
+    ),
+    "set-removed-key": Case(
+        mutated(nautical=True),
+        "nautical.tide_bound_classes",
+        "removed",
+        args=("--set", "nautical.tide_bound_classes=[feeder]"),
+    ),
+    # files of no known kind and broken study files
+    "unknown-kind": Case(raw("colour: blue\nsize: 3\n"), None, "not a lygsim file of a known"),
+    "study-bad-reps": Case(study_file(reps=True), "reps", "not true/false"),
+    "study-reps-too-many": Case(study_file(reps=10**6), "reps", "less than or equal to 1000"),
+    "study-days-huge": Case(study_file(days=1e308), "days", "less than or equal to 36600"),
+    "study-option-twice": Case(
+        study_file(options=["option.yaml", "option.yaml"]), "options", "listed twice"
+    ),
+    "study-missing-option": Case(
+        study_file(options=["nowhere.yaml"]), "options[0]", "'nowhere.yaml': file not found"
+    ),
+    "study-with-a-broken-option": Case(study_with_bad_option, f"{GROUP}.count", "not true/false"),
+    "study-unknown-key": Case(study_file(replications=3), "replications", "unknown key"),
+}
+
+
+# Values that are valid numbers but nonsense: each must be refused by the schema, with the
+# bound in the message. (path, value, fragment of the message, nautical section needed)
+EXTREME: dict[str, tuple[str, Any, str, bool]] = {
+    "horizon-1e308": ("scenario.horizon_days", 1e308, "less than or equal to 36600", False),
+    "warmup-1e308": ("scenario.warmup_days", 1e308, "less than or equal to 36600", False),
+    "start-date-9999": ("scenario.start_date", "9999-12-01", "between 1900-01-01 and 2200", False),
+    "start-date-1066": ("scenario.start_date", "1066-10-14", "between 1900-01-01 and 2200", False),
+    "tons-per-teu-1e308": (
+        "conversion",
+        {"tons_per_teu": 1e308},
+        "less than or equal to 40",
+        False,
+    ),
+    "tons-per-vehicle-1e9": (
+        "conversion",
+        {"tons_per_vehicle": 1e9},
+        "less than or equal to 100",
+        False,
+    ),
+    "dwt-1e7": (f"{SHIP}.dwt_t", 1e7, "less than or equal to 1000000 ", False),
+    "loa-1000": (f"{SHIP}.loa_m", 1000, "less than or equal to 500", False),
+    "draft-50": (f"{SHIP}.draft_m", 50, "less than or equal to 30", False),
+    "capacity-teu-1e6": (f"{SHIP}.capacity_teu", 1e6, "less than or equal to 30000", False),
+    "capacity-ceu-1e6": (f"{SHIP}.capacity_ceu", 1e6, "less than or equal to 15000", False),
+    "call-size-mean-1e308": (
+        f"{SHIP}.call_size",
+        {"dist": "lognormal", "mean": 1e308, "cv": 0.5},
+        "less than or equal to 10000000 ",
+        False,
+    ),
+    "call-size-above-dwt-bound": (
+        f"{SHIP}.call_size",
+        const(5e6),
+        "above the upper bound of 1e+06 units",
+        False,
+    ),
+    "calls-per-year-1e308": (f"{ARR}.calls_per_year", 1e308, "less than or equal to 100000", False),
+    "growth-8": (f"{ARR}.growth_per_year", 8, "0.08 means +8%/yr", False),
+    "growth-minus-2": (f"{ARR}.growth_per_year", -2, "greater than -1", False),
+    "scale-1e308": (f"{ARR}.scale", 1e308, "less than or equal to 100", False),
+    "seasonality-1e308": (
+        f"{ARR}.seasonality",
+        [1.0] * 11 + [1e308],
+        "less than or equal to 100",
+        False,
+    ),
+    "count-1e308": (f"{GROUP}.count", 1e308, "between 1 and 200", False),
+    "count-10-to-30": (f"{GROUP}.count", 10**30, "less than or equal to 200", False),
+    "equipment-1e9": (f"{GROUP}.equipment", 10**9, "less than or equal to 50", False),
+    "max-dwt-1e308": (f"{GROUP}.max_dwt_t", 1e308, "less than or equal to 1000000 ", False),
+    "max-loa-1e308": (f"{GROUP}.max_loa_m", 1e308, "less than or equal to 500", False),
+    "max-draft-1e308": (f"{GROUP}.max_draft_m", 1e308, "less than or equal to 30", False),
+    "rate-mean-1e308": (
+        f"{GROUP}.rate",
+        {"dist": "gamma", "mean": 1e308, "cv": 0.3},
+        "less than or equal to 10000000 ",
+        False,
+    ),
+    "rate-mean-1e6": (f"{GROUP}.rate", const(1e6), "above the upper bound of 20000", False),
+    "rate-cv-1e308": (
+        f"{GROUP}.rate",
+        {"dist": "gamma", "mean": 25, "cv": 1e308},
+        "less than or equal to 10",
+        False,
+    ),
+    "erlang-k-1e9": (
+        f"{GROUP}.rate",
+        {"dist": "erlang", "k": 10**9, "mean": 25},
+        "less than or equal to 1000",
+        False,
+    ),
+    "empirical-value-1e308": (
+        f"{GROUP}.rate",
+        {"dist": "empirical", "values": [25, 1e308]},
+        "less than or equal to 10000000 ",
+        False,
+    ),
+    "berthing-a-century": (f"{GROUP}.berthing_h", const(876000), "upper bound of 720 h", False),
+    "unberthing-1e6": (f"{GROUP}.unberthing_h", const(1e6), "upper bound of 720 h", False),
+    "channel-depth-1e308": ("nautical.channel_depth_m", 1e308, "less than or equal to 50", True),
+    "ukc-1000": ("nautical.ukc_m", 1000, "less than or equal to 10", True),
+    "transit-1e4": ("nautical.transit_h", 1e4, "less than or equal to 72", True),
+    "tide-period-1e308": (f"{TIDE}.period_h", 1e308, "less than or equal to 30", True),
+    "high-water-1e308": (f"{TIDE}.high_water_m", 1e308, "less than or equal to 20", True),
+    "window-1e308": (f"{TIDE}.window_h", 1e308, "less than or equal to 30", True),
+    "first-high-water-1e308": (
+        f"{TIDE}.first_high_water_h",
+        1e308,
+        "less than or equal to 30",
+        True,
+    ),
+    "first-high-water-past-period": (
+        f"{TIDE}.first_high_water_h",
+        20,
+        "must be below period_h (12.42 h)",
+        True,
+    ),
+    "closure-episodes-1e308": (
+        "nautical.weather",
+        {"random": {"episodes_per_year": 1e308, "duration_h": const(5)}},
+        "less than or equal to 1000",
+        True,
+    ),
+    "closure-duration-1e6": (
+        "nautical.weather",
+        {"random": {"episodes_per_year": 5, "duration_h": const(1e6)}},
+        "upper bound of 8784 h",
+        True,
+    ),
+    "closure-window-start-1e308": (
+        "nautical.weather",
+        {"closures": [{"start_day": 1e308, "duration_h": 5}]},
+        "less than or equal to 36600",
+        True,
+    ),
+    "yard-capacity-1e12": (
+        "terminals.container.yard",
+        {"capacity": 1e12, "dwell_h": const(48)},
+        "less than or equal to 100000000 ",
+        False,
+    ),
+    "yard-dwell-1e6": (
+        "terminals.container.yard",
+        {"capacity": 1e4, "dwell_h": const(1e6)},
+        "upper bound of 8784 h",
+        False,
+    ),
+    "threshold-ratio-1e308": (
+        "terminals.container.thresholds",
+        {"max_wait_service_ratio": 1e308},
+        "less than or equal to 10",
+        False,
+    ),
+    "threshold-occupancy-2": (
+        "terminals.container.thresholds",
+        {"max_occupancy": 2},
+        "less than or equal to 1",
+        False,
+    ),
+    "outage-berths-1e9": ("disruptions", None, "less than or equal to 200", False),
+    "target-reported-1e308": (
+        "calibration",
+        {
+            "targets": {
+                "t": {
+                    "figure": "throughput_teu",
+                    "period": {"start": "2023-01-01", "end": "2023-01-20"},
+                    "reported": 1e308,
+                }
+            }
+        },
+        "less than or equal to 100000000000 ",
+        False,
+    ),
+    "calibration-iterations-1e9": (
+        "calibration",
+        {"max_iterations": 10**9},
+        "less than or equal to 100",
+        False,
+    ),
+}
+
+
+def _extreme_case(path: str, value: Any, says: str, nautical: bool) -> Case:
+    if path == "disruptions":
+        return Case(mutated(outage(berths=10**9)), "disruptions.outages.crane.berths", says)
+    return Case(mutated(setp(path, value), nautical=nautical), path, says)
+
+
+EXTREME_CASES = {k: _extreme_case(*v) for k, v in EXTREME.items()}
+RENEWAL_CASES = {
+    "interarrival-1e-300": Case(
+        mutated(renewal({"dist": "exponential", "mean": 1e-300})),
+        f"{ARR}.interarrival_h",
+        "below the lower bound of 0.01 h",
+    ),
+    "interarrival-1e308": Case(
+        mutated(renewal({"dist": "exponential", "mean": 1e308})),
+        f"{ARR}.interarrival_h.mean",
+        "less than or equal to 10000000 ",
+    ),
+    "first-arrival-1e308": Case(
+        mutated(renewal(const(10), first_h=1e308)),
+        f"{ARR}.first_h",
+        "less than or equal to 878400",
+    ),
+    "lateness-1e5": Case(
+        mutated(
+            setp(
+                ARR,
+                {
+                    "kind": "scheduled",
+                    "ship_class": "feeder",
+                    "days_of_week": [1],
+                    "lateness_h": const(1e5),
+                },
+            )
+        ),
+        f"{ARR}.lateness_h",
+        "above the upper bound of 720 h",
+    ),
+    "hour-25": Case(
+        mutated(
+            setp(
+                ARR, {"kind": "scheduled", "ship_class": "feeder", "days_of_week": [1], "hour": 25}
+            )
+        ),
+        f"{ARR}.hour",
+        "less than 24",
+    ),
+    "every-weeks-1000": Case(
+        mutated(
+            setp(
+                ARR,
+                {
+                    "kind": "scheduled",
+                    "ship_class": "feeder",
+                    "days_of_week": [1],
+                    "every_weeks": 1000,
+                },
+            )
+        ),
+        f"{ARR}.every_weeks",
+        "less than or equal to 52",
+    ),
+    "repair-time-a-decade": Case(
+        mutated(
+            outage(
+                time_between_failures_h={"dist": "exponential", "mean": 500},
+                time_to_repair_h=const(87600),
+            )
+        ),
+        "disruptions.outages.crane.time_to_repair_h",
+        "upper bound of 8784 h",
+    ),
+}
+
+ALL_HOSTILE = {**HOSTILE, **EXTREME_CASES, **RENEWAL_CASES}
+
+
+def _check_output(path: Path, case: Case, code: int, out: str, err: str, elapsed: float) -> None:
+    text = out + err
+    assert "Traceback" not in text
+    assert code == 2, text
+    assert elapsed < TIME_LIMIT_S, f"took {elapsed:.1f} s"
+    lines = text.splitlines()
+    assert len(lines) >= case.min_lines, text
+    if case.min_lines == 1:
+        assert len(lines) == 1, f"expected one line:\n{text}"
+    sources = {p for p in [path, *path.parent.glob("*.yaml")]}
+    for line in lines:
+        assert any(line.startswith(f"{s}: ") for s in sources), f"no file named:\n{line}"
+    if case.where is None:
+        assert any(case.says in line for line in lines), text
+    else:
+        assert any(f": {case.where}" in line and case.says in line for line in lines), (
+            f"no line names {case.where!r} and says {case.says!r}:\n{text}"
+        )
+    for fragment in case.extra:
+        assert fragment in text, f"{fragment!r} missing from:\n{text}"
+
+
+@pytest.mark.parametrize("case", list(ALL_HOSTILE.values()), ids=list(ALL_HOSTILE))
+def test_hostile_input(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: Case) -> None:
+    path = case.build(tmp_path)
+    start = time.monotonic()
+    code = main([case.command, str(path), *case.args])
+    elapsed = time.monotonic() - start
+    out, err = capsys.readouterr()
+    _check_output(path, case, code, out, err, elapsed)
+
+
+@pytest.mark.parametrize("case", list(DEVICE_CASES.values()), ids=list(DEVICE_CASES))
+def test_devices_links_and_huge_files(tmp_path: Path, case: Case) -> None:
+    """In a subprocess with a timeout: a regression would block on a pipe or read forever."""
+    path = case.build(tmp_path)
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "lygsim", case.command, str(path), *case.args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
+    )
+    elapsed = time.monotonic() - start
+    _check_output(path, case, proc.returncode, proc.stdout, proc.stderr, elapsed)
+
+
+def test_errors_in_a_parent_name_the_parent_and_the_childs_own_name_the_child(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parent = copy.deepcopy(BASE_SCENARIO)
+    parent["terminals"]["container"]["berths"]["g1"]["count"] = 0
+    dump(tmp_path / "parent.yaml", parent)
+    child = dump(
+        tmp_path / "child.yaml",
+        {"extends": "parent.yaml", "ship_classes": {"feeder": {"dwt_t": -5}}},
+    )
+    assert main(["validate", str(child)]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert sorted(lines) == sorted(
+        [
+            f"{tmp_path / 'parent.yaml'}: {GROUP}.count: must be greater than or equal to 1 "
+            "(got 0)",
+            f"{child}: {SHIP}.dwt_t: must be greater than 0 (got -5)",
+        ]
+    )
+    # the child fixing the parent's mistake leaves nothing to report
+    dump(
+        tmp_path / "fixed.yaml",
+        {"extends": "parent.yaml", "terminals": {"container": {"berths": {"g1": {"count": 3}}}}},
+    )
+    assert main(["validate", str(tmp_path / "fixed.yaml")]) == 0
+
+
+def test_anchors_aliases_and_merge_keys_still_load(tmp_path: Path) -> None:
+    path = dump(tmp_path / "scenario.yaml", BASE_SCENARIO)
+    text = path.read_text(encoding="utf-8").replace(
+        "      g1:\n",
+        "      g0: &group\n        count: 1\n        max_dwt_t: 50000\n        max_loa_m: 300\n"
+        "        max_draft_m: 14\n        equipment: 2\n"
+        "        rate: &rate {dist: gamma, mean: 25, cv: 0.3}\n"
+        "      g2:\n        <<: *group\n        count: 3\n        rate: *rate\n      g1:\n",
+    )
+    path.write_text(text, encoding="utf-8")
+    berths = load_scenario(path).terminals["container"].berths
+    assert berths["g2"].count == 3  # the merge key's own keys win, as in YAML
+    assert berths["g2"].max_dwt_t == 50000 and berths["g2"].equipment == 2
+    assert berths["g2"].rate == berths["g0"].rate
+
+
+def test_a_deep_but_legal_document_is_not_refused_for_depth(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = nested_flow(60)(tmp_path)
+    assert main(["validate", str(path)]) == 2
+    out = capsys.readouterr().out
+    assert "nested deeper" not in out
+    assert "scenario" in out
+
+
+def test_there_are_at_least_150_cases() -> None:
+    total = (
+        len(CASES)
+        + len(ALL_HOSTILE)
+        + len(DEVICE_CASES)
+        + len(ARGUMENT_CASES)
+        + 2  # the base scenario, with and without a channel
+    )
+    assert total >= 150, total

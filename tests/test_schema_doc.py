@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from lygsim import dists
 from lygsim.cli import main
 from lygsim.schema_doc import json_schema, reference_markdown
 
@@ -62,3 +64,27 @@ def test_shipped_scenario_validates(path: Path, capsys: pytest.CaptureFixture[st
     out, err = capsys.readouterr()
     assert code == 0, out + err
     assert out.startswith(f"{path}: OK"), out
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a Markdown table row; ``\\|`` is a pipe inside a cell."""
+    return re.split(r"(?<!\\)\|", row.strip())[1:-1]
+
+
+def test_every_table_row_has_its_four_cells() -> None:
+    rows = [line for line in reference_markdown().splitlines() if line.startswith("| `")]
+    assert len(rows) > 100
+    for row in rows:
+        width = 3 if row.startswith(tuple(f"| `{d}` |" for d in dists.DIST_NAMES)) else 4
+        assert len(_cells(row)) == width, row
+
+
+def test_every_field_has_a_description() -> None:
+    rows = [line for line in reference_markdown().splitlines() if line.startswith("| `")]
+    empty = [row for row in rows if not _cells(row)[-1].strip()]
+    assert empty == []
+
+
+def test_the_page_defines_the_terminals_unit() -> None:
+    page = reference_markdown()
+    assert "**The terminal's unit**: TEU at container terminals, vehicles at ro-ro" in page

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from lygsim.errors import Problem, ScenarioError
 from lygsim.scenario import CrossFieldError, Scenario
-from lygsim.yamlfile import MAX_FILE_BYTES, kind_name, read_yaml, stat_problem
+from lygsim.yamlfile import MAX_FILE_BYTES, kind_name, not_regular, read_yaml, stat_problem
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -134,13 +134,15 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Origi
         raise ScenarioError([Problem(src, "extends", "must be a file name (string)")])
     parent_path = path.parent / parent
     try:
-        os.stat(parent_path)
+        why = not_regular(os.stat(parent_path).st_mode)
     except OSError as exc:
         why = stat_problem(parent_path, exc)
-        if why == "file not found":
-            why = f"file '{parent}' not found next to this file"
-        else:
-            why = f"'{parent}': {why}"
+    if why is not None:
+        why = (
+            f"file '{parent}' not found next to this file"
+            if why == "file not found"
+            else f"'{parent}': {why}"
+        )
         raise ScenarioError([Problem(src, "extends", why)]) from None
     base, origins = _resolve(parent_path, (*chain, real))
     _track(base, data, (), origins, src)
@@ -365,6 +367,8 @@ def _problems_from(exc: ValidationError, source: str, data: Any) -> list[Problem
             msg = msg.replace("'dist'", "dist").replace("'kind'", "kind")
         elif kind == "union_tag_not_found":
             msg = f"missing the tag field ({ctx.get('discriminator', '')})"
+        elif kind in {"int_parsing_size", "float_parsing_size"}:
+            msg = f"must be a whole number{_bounds_text(loc)} (got a number far too large)"
         elif kind in {"finite_number"}:
             msg = "must be a finite number (not NaN or infinity)"
         elif kind == "string_pattern_mismatch":
@@ -384,6 +388,20 @@ def _problems_from(exc: ValidationError, source: str, data: Any) -> list[Problem
                     msg += f"; {hint}"
         problems.append(Problem(source, path, msg))
     return problems
+
+
+def _bounds_text(loc: tuple[Any, ...]) -> str:
+    """`` between LOW and HIGH`` for the field at ``loc``, from its schema (or "")."""
+    owner = _model_at(loc)
+    field = None if owner is None else owner.model_fields.get(str(loc[-1]))
+    if field is None:
+        return ""
+    low = high = None
+    for m in field.metadata:
+        for c in getattr(m, "metadata", [m]):
+            low = getattr(c, "ge", None) if getattr(c, "ge", None) is not None else low
+            high = getattr(c, "le", None) if getattr(c, "le", None) is not None else high
+    return f" between {low:g} and {high:g}" if low is not None and high is not None else ""
 
 
 def _loc_path(loc: tuple[Any, ...], data: Any) -> str:

@@ -13,15 +13,16 @@ from lygsim.errors import Problem
 from lygsim.scenario import Cargo, PoissonArrivals, Scenario
 
 # Highest plausible handling rate per piece of equipment, in the terminal's unit per hour:
-# five times the usual top (container cranes move 20-40 TEU/h, bulk unloaders and loaders
-# 500-5,000 t/h, loading arms 200-5,000 t/h, ro-ro ramps 50-300 vehicles/h). Slow rates are
-# not warned about: the textbook-queue scenarios use 1 unit/h on purpose.
+# five times the usual top for cranes and ramps (container cranes move 20-40 TEU/h, ro-ro
+# ramps 50-300 vehicles/h), the fastest equipment built for bulk (ship loaders of about
+# 16,000 t/h; unloaders and loading arms stay below). The schema refuses 20,000 units/h.
+# Slow rates are not warned about: the textbook-queue scenarios use 1 unit/h on purpose.
 RATE_HIGH = {
     Cargo.container: 200.0,
-    Cargo.ore: 25_000.0,
-    Cargo.dry_bulk: 25_000.0,
-    Cargo.crude: 25_000.0,
-    Cargo.liquid_bulk: 25_000.0,
+    Cargo.ore: 16_000.0,
+    Cargo.dry_bulk: 16_000.0,
+    Cargo.crude: 16_000.0,
+    Cargo.liquid_bulk: 16_000.0,
     Cargo.roro: 1500.0,
 }
 GROWTH_WARN = 0.3
