@@ -78,7 +78,8 @@ def booking_times(
     and growth, as for ``poisson`` ship arrivals, by inverting the cumulative rate.
     """
     d = shuttle.demand
-    as_stream = PoissonArrivals(
+    # built without validation: bookings may outnumber any ship stream's calls_per_year bound
+    as_stream = PoissonArrivals.model_construct(
         kind="poisson",
         ship_class="shuttle",
         calls_per_year=d.teu_per_year / d.batch_teu,
