@@ -1062,17 +1062,25 @@ HOSTILE: dict[str, Case] = {
         child_of(mutated(setp(f"{GROUP}.count", 0)), {"scenario": {"name": "child"}}),
         f"{GROUP}.count",
         "greater than or equal to 1",
+        extra=("parent.yaml: terminals.container.berths.g1.count:",),
     ),
     "grandparent-field-error-names-grandparent": Case(
-        extends_chain, f"{GROUP}.count", "greater than or equal to 1"
+        extends_chain,
+        f"{GROUP}.count",
+        "greater than or equal to 1",
+        extra=("grand.yaml: terminals.container.berths.g1.count:",),
     ),
     "parent-duplicate-key-names-parent": Case(
-        child_of(base_then("scenario: {name: twice}\n")), "scenario", "duplicate key"
+        child_of(base_then("scenario: {name: twice}\n")),
+        "scenario",
+        "duplicate key",
+        extra=("parent.yaml: scenario: duplicate key",),
     ),
     "parent-non-finite-names-parent": Case(
         child_of(mutated(setp(f"{SHIP}.loa_m", float("nan"))), {"scenario": {"name": "c"}}),
         f"{SHIP}.loa_m",
         "finite number",
+        extra=("parent.yaml: ship_classes.feeder.loa_m:",),
     ),
     "parent-removed-key-names-parent": Case(
         child_of(
@@ -1081,6 +1089,7 @@ HOSTILE: dict[str, Case] = {
         ),
         "nautical.tide_bound_classes",
         "removed",
+        extra=("parent.yaml: nautical.tide_bound_classes:",),
     ),
     # --set paths through keys spelt like union tags
     "set-through-stream-named-poisson": Case(
