@@ -171,11 +171,12 @@ def test_killed_run_resumes_with_the_same_summary(tmp_path):
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(part.glob("runs/**/done.json"))) < 4:
+    # finished entries only: rep-N/, not the private folder a replication is written in
+    while time.time() < deadline and len(list(part.glob("runs/**/rep-*/done.json"))) < 4:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    finished = {p.parent: p.stat().st_mtime_ns for p in part.glob("runs/**/done.json")}
+    finished = {p.parent: p.stat().st_mtime_ns for p in part.glob("runs/**/rep-*/done.json")}
     assert 4 <= len(finished) < 12, "the run was not killed halfway"
     assert not (part / "summary.csv").exists()
     assert main(["run", str(scenario), "--out", str(part), *args]) == 0
@@ -340,3 +341,90 @@ def test_non_terminal_output_is_one_line_per_stage(tmp_path, capfd):
     )
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_leftovers_of_dead_processes_are_removed_and_live_ones_kept(tmp_path):
+    import socket
+
+    from lygsim.experiment import run_dir_for
+
+    sc = small()
+    seed_dir = run_dir_for(tmp_path, sc, 3, 0, 300).parent
+    seed_dir.mkdir(parents=True)
+    host = socket.gethostname()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_pid = int(dead.stdout)
+    stale = seed_dir / f".rep-0.{host}.{dead_pid}.0badc0de.tmp"
+    live = seed_dir / f".rep-1.{host}.{os.getpid()}.0badc0de.tmp"
+    elsewhere = seed_dir / f".rep-1.another-host.{dead_pid}.0badc0de.tmp"
+    for d in (stale, live, elsewhere):
+        d.mkdir()
+        (d / KPIS_FILE).write_bytes(b"half")
+    res = run_experiment(sc, reps=2, seed=3, days=300, workers=1, out=tmp_path)
+    assert sorted(res.computed) == [0, 1]
+    assert not stale.exists() and live.exists() and elsewhere.exists()
+    # finished entries are complete folders; nothing private of this run is left over
+    assert sorted(p.name for p in seed_dir.iterdir() if not p.name.startswith(".")) == [
+        "rep-0",
+        "rep-1",
+    ]
+    assert {p.name for p in seed_dir.iterdir() if p.name.startswith(".")} == {
+        live.name,
+        elsewhere.name,
+    }
+
+
+def test_a_replication_stored_meanwhile_by_another_process_is_kept(tmp_path):
+    """Two commands computing the same replication: the first stored wins, both succeed."""
+    from lygsim.experiment import Task, run_replication
+
+    sc = small()
+    first = run_experiment(sc, reps=1, seed=3, days=300, workers=1, out=tmp_path)
+    done = first.run_dirs[0] / DONE_FILE
+    stamp = done.stat().st_mtime_ns
+    # the same replication computed again (as by a command that started before it was stored)
+    again = run_replication(Task(sc, 3, 0, 300, str(first.run_dirs[0])))
+    assert again.error is None
+    assert done.stat().st_mtime_ns == stamp  # the stored entry was kept, not replaced
+    pd.testing.assert_frame_equal(again.kpis, pd.read_parquet(first.run_dirs[0] / KPIS_FILE))
+    # a damaged entry is replaced by the new one
+    (first.run_dirs[0] / KPIS_FILE).write_bytes(b"damaged")
+    assert run_replication(Task(sc, 3, 0, 300, str(first.run_dirs[0]))).error is None
+    assert done.stat().st_mtime_ns != stamp
+    assert run_experiment(sc, reps=1, seed=3, days=300, workers=1, out=tmp_path).reused == [0]
+    leftovers = [p for p in first.run_dirs[0].parent.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_compare_refuses_options_observing_another_window(tmp_path, capsys):
+    from lygsim.errors import UsageError
+
+    base = small(MM2)
+    cases = {
+        "horizon_days": small(MM2, "scenario.name=longer", "scenario.horizon_days=3000"),
+        "warmup_days": small(MM2, "scenario.name=warmer", "scenario.warmup_days=150"),
+        "start_date": small(MM2, "scenario.name=later", "scenario.start_date=2024-01-01"),
+    }
+    for field, option in cases.items():
+        with pytest.raises(UsageError, match=f"option {option.scenario.name}: scenario.{field}"):
+            lygsim.compare(base, [option], reps=2, seed=1, workers=1)
+    # --days sets every horizon: then only the warm-up and the start date must agree
+    cmp = lygsim.compare(base, [cases["horizon_days"]], reps=2, seed=1, days=400, workers=1)
+    assert set(cmp.table.option) == {"longer"}
+    with pytest.raises(UsageError, match="scenario.warmup_days"):
+        lygsim.compare(base, [cases["warmup_days"]], reps=2, seed=1, days=400, workers=1)
+    # on the command line: one line naming the option's file and the field, nothing written
+    opt = tmp_path / "longer.yaml"
+    opt.write_text(f"extends: {MM2}\nscenario: {{name: longer, horizon_days: 3000}}\n")
+    out = tmp_path / "cmp"
+    code = main(["compare", str(MM2), str(opt), "--reps", "2", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"{opt}: scenario.horizon_days is 3000")
+    assert "(or give --days for all)" in err
+    assert not out.exists()

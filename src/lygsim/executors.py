@@ -8,10 +8,13 @@ cluster started for the experiment and closed after it.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -52,10 +55,51 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context()  # pragma: no cover
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+ORPHAN_CHECK_S = 0.5
+
+
+def _exit_with_parent(main_pid: int, forked: bool) -> None:
+    """Pool initializer: end this worker when the process that started it dies.
+
+    A pool whose parent is killed (SIGKILL cannot be caught, so the pool is never shut
+    down) would otherwise keep computing replications nobody will collect. On Linux the
+    kernel sends SIGTERM when the parent dies; everywhere, a daemon thread notices that
+    the worker has been handed to another parent and exits.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread remains
+            pass
+    parent = os.getppid()
+    # with fork the parent is the main process; if it died before prctl took effect, the
+    # worker has already been handed to another process
+    if forked and parent != main_pid:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(ORPHAN_CHECK_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="lygsim-orphan-check", daemon=True).start()
+
+
 def run_pool(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int) -> Iterator[Any]:
-    """Run the tasks on a local process pool of ``workers`` processes."""
+    """Run the tasks on a local process pool of ``workers`` processes.
+
+    The workers exit when this process dies, even by SIGKILL.
+    """
     ctx = _pool_context()
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)) or 1, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)) or 1,
+        mp_context=ctx,
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(), ctx.get_start_method() == "fork"),
+    ) as pool:
         futures = [pool.submit(fn, t) for t in tasks]
         try:
             for fut in as_completed(futures):

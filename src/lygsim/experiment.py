@@ -6,15 +6,21 @@ which writes its KPIs and visits under the output folder and returns only the KP
 the parent never holds more than one replication's visits. A finished replication is kept,
 keyed by lygsim version, scenario hash, seed and replication, with a checksum; a re-run
 reuses it, a killed run resumes where it stopped, and a corrupt or partial entry is
-detected and recomputed.
+detected and recomputed. A replication is written to a folder private to its process and
+renamed into place when complete, so commands sharing an output folder do not disturb each
+other.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import math
+import os
+import secrets
 import shutil
+import socket
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -28,7 +34,6 @@ from lygsim import __version__
 from lygsim.errors import SimulationError, UsageError
 from lygsim.executors import LOCAL_DASK, default_workers, run_dask, run_pool, run_serial
 from lygsim.loader import scenario_hash
-from lygsim.report import atomic_path, write_text
 from lygsim.scenario import Scenario
 from lygsim.stats import mean_ci
 
@@ -79,11 +84,89 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def private_dir(run_dir: Path) -> Path:
+    """A folder name next to ``run_dir`` that only this process uses.
+
+    A replication is written there and renamed into place when complete, so two commands
+    sharing an output folder never see, or remove, each other's half-written entries. The
+    host and process id in the name tell a later run whether its owner is still alive.
+    """
+    token = secrets.token_hex(4)
+    return run_dir.with_name(f".{run_dir.name}.{socket.gethostname()}.{os.getpid()}.{token}.tmp")
+
+
+def _owner(tmp_name: str) -> tuple[str, int] | None:
+    """The host and process id in a :func:`private_dir` name, or None if it is not one."""
+    if not (tmp_name.startswith(".") and tmp_name.endswith(".tmp")):
+        return None
+    parts = tmp_name[1:-4].split(".")
+    if len(parts) < 4 or not parts[-2].isdigit():
+        return None
+    return ".".join(parts[1:-2]), int(parts[-2])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or a number we cannot check: leave it
+    return True
+
+
+def remove_stale(folder: Path) -> list[Path]:
+    """Remove private folders left in ``folder`` by dead processes of this host.
+
+    Folders of live processes and of other hosts (Dask workers elsewhere) are left alone.
+
+    Returns:
+        The folders removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    host = socket.gethostname()
+    for entry in entries:
+        owner = _owner(entry.name)
+        if owner is None or owner[0] != host or _alive(owner[1]):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _publish(tmp: Path, run_dir: Path) -> None:
+    """Rename a complete replication into place; a valid entry already there wins."""
+    for _ in range(5):
+        try:
+            os.rename(tmp, run_dir)  # atomic; fails if run_dir exists and is not empty
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+        if load_cached(run_dir) is not None:
+            # another process stored the same replication first: same seed, same numbers
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        # a damaged entry: move it aside (another process may just have done so), retry
+        trash = private_dir(run_dir)
+        try:
+            os.rename(run_dir, trash)
+        except FileNotFoundError:
+            continue
+        shutil.rmtree(trash, ignore_errors=True)
+    raise OSError(f"{run_dir}: could not store the replication (the folder keeps changing)")
+
+
 def run_replication(task: Task) -> Outcome:
     """Run one replication and store it (worker side); never raises."""
     from lygsim.simulation import simulate
 
     t0 = time.perf_counter()
+    tmp: Path | None = None
     try:
         result = simulate(
             task.scenario, seed=task.seed, replication=task.replication, days=task.days
@@ -91,36 +174,40 @@ def run_replication(task: Task) -> Outcome:
         kpis = result.kpis
         if task.run_dir is not None:
             run_dir = Path(task.run_dir)
-            run_dir.mkdir(parents=True, exist_ok=True)
-            with atomic_path(run_dir / KPIS_FILE) as tmp:
-                kpis.to_parquet(tmp, index=False)
-            visits = result.visits.assign(replication=task.replication)
-            with atomic_path(run_dir / VISITS_FILE) as tmp:
-                visits.to_parquet(tmp, index=False)
+            tmp = private_dir(run_dir)
+            tmp.mkdir(parents=True)
+            kpis.to_parquet(tmp / KPIS_FILE, index=False)
+            result.visits.assign(replication=task.replication).to_parquet(
+                tmp / VISITS_FILE, index=False
+            )
             files = [KPIS_FILE, VISITS_FILE]
             if task.replication == 0:
-                with atomic_path(run_dir / LEVELS_FILE) as tmp:
-                    result.levels.to_parquet(tmp, index=False)
+                result.levels.to_parquet(tmp / LEVELS_FILE, index=False)
                 files.append(LEVELS_FILE)
                 if result.records.shuttle is not None:
                     from lygsim.metrics import shuttle_calls_frame
 
-                    with atomic_path(run_dir / SHUTTLE_CALLS_FILE) as tmp:
-                        shuttle_calls_frame(result.records).to_parquet(tmp, index=False)
+                    shuttle_calls_frame(result.records).to_parquet(
+                        tmp / SHUTTLE_CALLS_FILE, index=False
+                    )
                     files.append(SHUTTLE_CALLS_FILE)
             done = {
                 "lygsim_version": __version__,
                 "seed": task.seed,
                 "replication": task.replication,
                 "notes": result.notes,
-                "files": {name: _sha256(run_dir / name) for name in files},
+                "files": {name: _sha256(tmp / name) for name in files},
             }
             # written last: its presence, with matching checksums, marks a finished entry
-            write_text(run_dir / DONE_FILE, json.dumps(done, indent=1))
+            (tmp / DONE_FILE).write_text(json.dumps(done, indent=1), encoding="utf-8")
+            _publish(tmp, run_dir)
         return Outcome(task.replication, kpis, None, time.perf_counter() - t0, result.notes)
     except Exception as exc:  # the parent reports it with scenario, seed and replication
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return Outcome(task.replication, None, tb, time.perf_counter() - t0)
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_cached(run_dir: Path) -> Outcome | None:
@@ -270,6 +357,24 @@ class Precision:
             raise UsageError(f"--precision {text}: the share must lie in (0, 1)")
         return cls(terminal, metric, value, max_reps)
 
+    def check(self, scenario: Scenario) -> None:
+        """Refuse a terminal or metric the scenario does not report, before anything runs.
+
+        Raises:
+            UsageError: Naming what is allowed.
+        """
+        names = kpi_names(scenario)
+        rule = f"--precision {self.terminal}.{self.metric}={self.rel:g}"
+        if self.terminal not in names:
+            raise UsageError(
+                f"{rule}: unknown terminal '{self.terminal}' (allowed: {', '.join(names)})"
+            )
+        if self.metric not in names[self.terminal]:
+            raise UsageError(
+                f"{rule}: terminal {self.terminal} has no metric '{self.metric}' "
+                f"(allowed: {', '.join(names[self.terminal])})"
+            )
+
     def met(self, replications: pd.DataFrame) -> bool:
         """Whether the interval is narrow enough."""
         sel = replications[
@@ -283,6 +388,25 @@ class Precision:
         if n < 2 or math.isnan(lo):
             return False
         return (hi - lo) / 2 <= self.rel * abs(mean)
+
+
+def kpi_names(scenario: Scenario) -> dict[str, list[str]]:
+    """The metrics reported for each terminal (and ``port``, ``shuttle``, ...), in order.
+
+    Which KPIs exist depends on the scenario (yards, the shuttle, calibration targets), and
+    the metrics module is their only source: they are read from a one-day simulation
+    without warm-up, which costs a fraction of a replication.
+    """
+    from lygsim.simulation import simulate
+
+    window = scenario.scenario.model_copy(
+        update={"warmup_days": 0.0, "horizon_days": min(1.0, scenario.scenario.horizon_days)}
+    )
+    kpis = simulate(scenario.model_copy(update={"scenario": window})).kpis
+    names: dict[str, list[str]] = {}
+    for terminal, metric in zip(kpis["terminal"], kpis["metric"], strict=True):
+        names.setdefault(str(terminal), []).append(str(metric))
+    return names
 
 
 def run_experiment(
@@ -334,6 +458,9 @@ def run_experiment(
     )
     target = reps
     failures: list[str] = []
+    if out_path is not None:
+        # leftovers of killed runs; live processes' work in progress is left alone
+        remove_stale(run_dir_for(out_path, scenario, seed, 0, days).parent)
     while True:
         wanted = [r for r in range(target) if r not in outcomes]
         tasks = []
@@ -348,8 +475,7 @@ def run_experiment(
                 if progress:
                     progress(len(outcomes), target, None)
                 continue
-            if run_dir is not None and run_dir.exists():
-                shutil.rmtree(run_dir)  # a partial or corrupt entry: start it afresh
+            # a partial or corrupt entry is replaced when the new one is stored
             tasks.append(Task(scenario, seed, r, days, str(run_dir) if run_dir else None))
         for outcome in _execute(tasks, workers, scheduler):
             if outcome.error is not None:
@@ -389,6 +515,7 @@ __all__ = [
     "ExperimentResult",
     "Precision",
     "Task",
+    "kpi_names",
     "run_experiment",
     "run_replication",
     "summarise",
