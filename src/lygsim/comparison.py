@@ -78,6 +78,47 @@ def paired_table(base: pd.DataFrame, option: pd.DataFrame, option_name: str) -> 
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
+def check_comparable(
+    base: Scenario,
+    options: Sequence[Scenario],
+    days: float | None = None,
+    sources: Sequence[str] | None = None,
+) -> None:
+    """Refuse options that cannot be paired with the base.
+
+    Paired differences compare replication ``r`` of the base with replication ``r`` of an
+    option, the same ships on the same calendar; they mean nothing if the two observe
+    different windows. The start date, the warm-up and the horizon must therefore match
+    (the horizon may differ if ``days`` overrides it for all of them), and names must
+    differ, since results are stored by name.
+
+    Args:
+        base: The base scenario.
+        options: The options.
+        days: A horizon override applied to every scenario, if any.
+        sources: How to name each option in messages (e.g. its file; default its name).
+
+    Raises:
+        UsageError: One line naming the option and the field that differs.
+    """
+    if not options:
+        raise UsageError("compare needs at least one option")
+    names = [base.scenario.name, *(o.scenario.name for o in options)]
+    if len(set(names)) != len(names):
+        raise UsageError(f"compare: scenario names must differ (got {', '.join(names)})")
+    fields = ["start_date", "warmup_days"] + ([] if days is not None else ["horizon_days"])
+    for i, option in enumerate(options):
+        label = sources[i] if sources is not None else f"option {option.scenario.name}"
+        for name in fields:
+            mine, theirs = getattr(option.scenario, name), getattr(base.scenario, name)
+            if mine != theirs:
+                fix = "" if name != "horizon_days" else " (or give --days for all)"
+                raise UsageError(
+                    f"{label}: scenario.{name} is {mine}, the base's is {theirs}: paired "
+                    "differences need the same start date, warm-up and horizon" + fix
+                )
+
+
 def compare(
     base: Scenario,
     options: Sequence[Scenario],
@@ -102,12 +143,12 @@ def compare(
         scheduler: A Dask scheduler address, or ``"local"``.
         out: Folder whose ``runs/`` keeps finished replications (reused on re-runs).
         progress: Called with ``(scenario name, done, total, outcome)``.
+
+    Raises:
+        UsageError: If the options cannot be paired with the base (see
+            :func:`check_comparable`).
     """
-    if not options:
-        raise UsageError("compare needs at least one option")
-    names = [base.scenario.name, *(o.scenario.name for o in options)]
-    if len(set(names)) != len(names):
-        raise UsageError(f"compare: scenario names must differ (got {', '.join(names)})")
+    check_comparable(base, options, days)
 
     def run(sc: Scenario) -> ExperimentResult:
         cb = None
@@ -129,4 +170,4 @@ def compare(
     return Comparison(base_result, option_results, pd.concat(tables, ignore_index=True))
 
 
-__all__ = ["COMPARISON_COLUMNS", "Comparison", "compare", "paired_table"]
+__all__ = ["COMPARISON_COLUMNS", "Comparison", "check_comparable", "compare", "paired_table"]
