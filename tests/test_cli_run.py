@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,8 +24,13 @@ def test_run_writes_every_file(tmp_path, capsys):
     out = tmp_path / "out"
     code = main(["run", str(MM1), "--seed", "3", "--reps", "3", "--days", "400", "--out", str(out)])
     assert code == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "queue" in printed and "W/S" in printed
+    # the scenario is named by its name everywhere, never by a file the run copies
+    assert printed.startswith("mm1_rho05: 3 replication(s), seed 3")
+    assert "mm1_rho05: 3 replication(s), seed 3" in captured.err
+    assert "parquet" not in printed + captured.err.replace(str(out / "runs"), "")
     assert {p.name for p in out.iterdir()} == {
         "summary.csv",
         "replications.csv",
@@ -83,6 +89,8 @@ def test_run_writes_every_file(tmp_path, capsys):
     ):
         assert key in manifest
     assert manifest["seed"] == 3 and manifest["replications"] == 3
+    assert manifest["scenario"] == "mm1_rho05"
+    assert manifest["scenario_file"] == str(MM1)
     assert "numpy" in manifest["versions"] and "python" in manifest["versions"]
     # the resolved scenario loads again and is the same scenario
     from lygsim.loader import load_scenario, scenario_hash
@@ -156,7 +164,8 @@ def test_baseline_reports_every_terminal_kind(tmp_path, capsys):
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
 def test_every_shipped_scenario_runs(path, tmp_path):
-    assert main(["run", str(path), "--days", "45", "--out", str(tmp_path)]) == 0
+    # figures are drawn by test_run_writes_every_file and test_baseline_reports_every_...
+    assert main(["run", str(path), "--days", "45", "--no-figures", "--out", str(tmp_path)]) == 0
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert (summary[summary.metric == "berth_occupancy"]["mean"].between(0, 1)).all()
 
@@ -165,19 +174,167 @@ def test_every_shipped_scenario_runs(path, tmp_path):
     ("args", "fragment"),
     [
         (["--reps", "0"], "--reps must be >= 1"),
+        (["--reps", str(10**9)], "--reps must be <= 10,000"),
         (["--seed", "-1"], "--seed must be >= 0"),
         (["--days", "0"], "--days must be > 0"),
         (["--days", "100"], "must exceed the warm-up"),
+        (["--days", "inf"], "--days must be > 0 and <= 36600 (got inf)"),
+        (["--days", "nan"], "--days must be > 0 and <= 36600 (got nan)"),
+        (["--days", "1e308"], "--days must be > 0 and <= 36600 (got 1e+308)"),
+        (["--days", "36601"], "--days must be > 0 and <= 36600"),
         (["--set", "terminals.nowhere.x=1"], "--set terminals.nowhere.x=1"),
         (["--days", "abc"], "invalid float value"),
+        (["--workers", "0"], "--workers must be >= 1"),
+        (["--max-reps", "5"], "--max-reps only applies with --precision"),
+        (
+            ["--precision", "queue.mean_wait_h=0.1", "--max-reps", "0"],
+            "--max-reps must be >= --reps (1) and <= 10,000 (got 0)",
+        ),
+        (
+            ["--precision", "queue.mean_wait_h=0.1", "--max-reps", "-4"],
+            "--max-reps must be >= --reps (1) and <= 10,000 (got -4)",
+        ),
+        (
+            ["--precision", "queue.mean_wait_h=0.1", "--reps", "5", "--max-reps", "3"],
+            "--max-reps must be >= --reps (5)",
+        ),
+        (
+            ["--precision", "queue.mean_wait_h=0.1", "--max-reps", "20000"],
+            "<= 10,000 (got 20000)",
+        ),
+        (
+            ["--precision", "queue.mean_wiat_h=0.1"],
+            "terminal queue has no metric 'mean_wiat_h' (allowed: calls, throughput,",
+        ),
+        (
+            ["--precision", "container.mean_wait_h=0.1"],
+            "unknown terminal 'container' (allowed: queue, port)",
+        ),
+        (["--precision", "queue.mean_wait_h"], "expected TERMINAL.METRIC=SHARE"),
+        (["--precision", "queue.mean_wait_h=2"], "the share must lie in (0, 1)"),
     ],
 )
 def test_run_rejects_bad_arguments(args, fragment, tmp_path, capsys):
-    code = main(["run", str(MM1), "--out", str(tmp_path), *args])
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    code = main(["run", str(MM1), "--out", str(out), *args])
     err = capsys.readouterr().err
     assert code == 2
     assert fragment in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    # refused before anything ran or was written
+    assert not out.exists()
+    assert time.perf_counter() - started < 10
+
+
+def test_horizon_refuses_a_year_before_the_scenario(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["horizon", str(BASELINE), "--until", "2022", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "--until 2022 must lie between" in err and "base year 2023" in err
+    assert not out.exists()
+    code = main(["horizon", str(BASELINE), "--until", "99999", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "and 2123" in err and not out.exists()
+
+
+def test_overrides_without_out_get_their_own_folder(tmp_path, monkeypatch, capsys):
+    from lygsim.runner import default_folder
+
+    monkeypatch.chdir(tmp_path)
+    sets = ["--set", "terminals.queue.berths.all.count=2", "--set", "scenario.name=mm1_rho05"]
+    args = ["--days", "300", "--workers", "1", "--no-figures"]
+    assert main(["run", str(MM1), *args, *sets]) == 0
+    captured = capsys.readouterr()
+    folder = default_folder("mm1_rho05", sets[1::2])
+    assert folder.startswith("mm1_rho05-") and len(folder) == len("mm1_rho05-") + 8
+    assert [p.name for p in (tmp_path / "results").iterdir()] == [folder]
+    assert f"writing to results/{folder}/" in captured.err
+    assert f"results written to results/{folder}/" in captured.out
+    # the same overrides in another order: the same folder (and its cached replications)
+    assert main(["run", str(MM1), *args, *sets[2:], *sets[:2], "--quiet"]) == 0
+    assert [p.name for p in (tmp_path / "results").iterdir()] == [folder]
+    manifest = json.loads((tmp_path / "results" / folder / "manifest.json").read_text())
+    assert manifest["reused"] == 1
+    # without overrides: the scenario's own folder
+    assert main(["run", str(MM1), *args, "--quiet"]) == 0
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["mm1_rho05", folder]
+    # compare: compare-<base>-<hash>
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(f"extends: {MM1}\nscenario: {{name: other}}\n")
+    cmp = ["compare", str(MM1), str(opt), "--reps", "2", *args, "--quiet"]
+    assert main([*cmp, *sets[:2]]) == 0
+    tag = default_folder("", sets[1:2])
+    assert (tmp_path / "results" / f"compare-mm1_rho05{tag}" / "comparison.csv").is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "extra", "default"),
+    [
+        ("run", [], "results/{name}/"),
+        ("compare", ["{opt}"], "results/compare-{name}/"),
+        ("calibrate", [], "results/{name}/calibration/"),
+        ("capacity", [], "results/{name}/capacity/"),
+        ("horizon", [], "results/{name}/horizon/"),
+    ],
+)
+def test_default_folders_with_overrides(command, extra, default, tmp_path, monkeypatch, capsys):
+    """Every command names its default folder with the overrides' hash (refused early here)."""
+    from lygsim.runner import default_folder
+
+    monkeypatch.chdir(tmp_path)
+    opt = tmp_path / "opt.yaml"
+    opt.write_text(f"extends: {BASELINE}\nscenario: {{name: other}}\n")
+    over = "terminals.container.berths.mainline.count=7"
+    name = default_folder("lianyungang_2023", [over])
+    (tmp_path / "results").write_text("a file where the folder would go")
+    argv = [command, str(BASELINE), *(e.format(opt=opt) for e in extra), "--set", over]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    where = default.format(name=name).rstrip("/")
+    assert f"--out {where}: cannot create the folder: results is a file" in err, err
+
+
+def test_every_help_is_plain_and_its_set_example_is_real(tmp_path):
+    from lygsim.cli import SET_EXAMPLE
+    from lygsim.runner import MAX_REPS
+    from lygsim.scenario import MAX_HORIZON_DAYS
+
+    commands = ["validate", "show", "schema", "run", "compare", "calibrate", "capacity"]
+    commands += ["horizon", "study", "report"]
+    for command in commands:
+        out = subprocess.run(
+            [sys.executable, "-m", "lygsim", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "usage: lygsim" in out
+        assert "%%" not in out and "%(" not in out, command
+        assert "psa" not in out, command
+        if "--set" in out:
+            assert SET_EXAMPLE in " ".join(out.split()), command
+        if "--reps" in out:
+            assert f"{MAX_REPS:,}" in out and f"{MAX_HORIZON_DAYS:,.0f}" in out
+    for command in ("compare", "capacity"):
+        out = subprocess.run(
+            [sys.executable, "-m", "lygsim", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert "95% " in " ".join(out.split())
+    calibrate = subprocess.run(
+        [sys.executable, "-m", "lygsim", "calibrate", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    flat = "".join(calibrate.split())
+    assert "--outOUToutputfolder(defaultresults/<scenarioname>/calibration/" in flat
+    # the example changes a field the shipped baseline has
+    assert main(["validate", str(BASELINE), "--set", SET_EXAMPLE]) == 0
 
 
 def test_python_m_lygsim_and_help():
@@ -200,3 +357,26 @@ def test_python_m_lygsim_and_help():
     ).stdout
     for flag in ("--seed", "--reps", "--days", "--set", "--out"):
         assert flag in out
+
+
+def test_calibrate_days_must_cover_the_targets(tmp_path, capsys):
+    out = tmp_path / "cal"
+    code = main(["calibrate", str(BASELINE), "--check", "--days", "200", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "--days 200 ends the simulation on 2023-06-18" in err
+    assert "calibration.targets." in err and "--days must be at least" in err
+    assert not out.exists()
+
+
+def test_calibrate_honours_days(tmp_path):
+    from lygsim.loader import load_scenario, scenario_hash
+
+    out = tmp_path / "cal"
+    argv = ["calibrate", str(BASELINE), "--check", "--reps", "2", "--workers", "1", "--quiet"]
+    assert main([*argv, "--days", "340", "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["days"] == 340
+    assert manifest["scenario_hash"] != scenario_hash(load_scenario(BASELINE))
+    table = pd.read_csv(out / "calibration.csv")
+    assert table["simulated_mean"].notna().all()

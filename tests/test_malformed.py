@@ -1488,3 +1488,145 @@ def test_there_are_at_least_150_cases() -> None:
         + 2  # the base scenario, with and without a channel
     )
     assert total >= 150, total
+
+
+# === Output folders that cannot be written (--out) ===========================================
+# Every command checks its output folder before any replication runs: exit 2, one line
+# naming the argument and what is wrong, nothing left behind. These cases fail for root too
+# (root ignores permission bits, so the read-only cases that rely on chmod skip as root).
+
+OUT_ROOT = Path(__file__).resolve().parents[1] / "scenarios"
+OUT_MM1 = OUT_ROOT / "validation" / "mm1_rho05.yaml"
+OUT_BASELINE = OUT_ROOT / "lianyungang_2023.yaml"
+
+
+def _a_file(tmp: Path) -> Path:
+    path = tmp / "afile"
+    path.write_text("not a folder\n", encoding="utf-8")
+    return path
+
+
+def _dangling(tmp: Path) -> Path:
+    link = tmp / "dangling"
+    link.symlink_to(tmp / "nowhere" / "at-all")
+    return link
+
+
+def _loop(tmp: Path) -> Path:
+    (tmp / "loop-a").symlink_to(tmp / "loop-b")
+    (tmp / "loop-b").symlink_to(tmp / "loop-a")
+    return tmp / "loop-a"
+
+
+# id: (how to build the --out path in tmp, what the message says)
+OUT_CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
+    "under-a-file": (lambda t: _a_file(t) / "x", "afile is a file, not a folder"),
+    "deep-under-a-file": (lambda t: _a_file(t) / "x" / "y" / "z", "is a file, not a folder"),
+    "is-a-file": (_a_file, "exists and is not a folder"),
+    "name-too-long": (lambda t: t / ("a" * 300), "longer than the file system allows"),
+    "inner-name-too-long": (
+        lambda t: t / ("b" * 256) / "x",
+        "longer than the file system allows",
+    ),
+    "under-dev-null": (lambda t: Path("/dev/null/x"), "/dev/null is a file, not a folder"),
+    "in-proc": (lambda t: Path("/proc/lygsim-no-such-folder/x"), "cannot create the folder"),
+    "in-sys": (lambda t: Path("/sys/lygsim-no-such-folder"), "cannot create the folder"),
+    "dangling-link": (_dangling, "is a link to nothing"),
+    "under-a-dangling-link": (lambda t: _dangling(t) / "x", "is a link to nothing"),
+    "link-loop": (lambda t: _loop(t) / "x", "cannot create the folder"),
+}
+
+
+def _tree(tmp: Path) -> set[str]:
+    return {str(p.relative_to(tmp)) for p in tmp.rglob("*")}
+
+
+def _command(command: str, tmp: Path) -> list[str]:
+    """A valid command line of each kind, cheap enough to fail fast."""
+    if command == "compare":
+        option = tmp / "option.yaml"
+        option.write_text(f"extends: {OUT_MM1}\nscenario: {{name: other}}\n", encoding="utf-8")
+        return ["compare", str(OUT_MM1), str(option), "--reps", "2"]
+    if command == "calibrate":
+        return ["calibrate", str(OUT_BASELINE), "--check", "--reps", "2"]
+    if command in ("capacity", "horizon"):
+        return [command, str(OUT_MM1), "--reps", "2", "--demand", "0.5:1:0.5"]
+    return ["run", str(OUT_MM1), "--days", "300"]
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str], says: str) -> str:
+    started = time.perf_counter()
+    code = main([*argv, "--workers", "1"])
+    out, err = capsys.readouterr()
+    assert time.perf_counter() - started < 20
+    assert "Traceback" not in out + err
+    assert code == 2, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert says in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("case", list(OUT_CASES), ids=list(OUT_CASES))
+def test_unwritable_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    build, says = OUT_CASES[case]
+    out = build(tmp_path)
+    before = _tree(tmp_path)
+    line = _refused([*_command("run", tmp_path), "--out", str(out)], capsys, says)
+    assert line.startswith(f"lygsim run: --out {out}: ")
+    assert _tree(tmp_path) == before  # nothing created, nothing half-written
+
+
+@pytest.mark.parametrize("command", ["run", "compare", "calibrate", "capacity", "horizon"])
+def test_every_command_checks_its_output_folder_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    argv = _command(command, tmp_path)
+    out = _a_file(tmp_path) / "results"
+    before = _tree(tmp_path)
+    line = _refused([*argv, "--out", str(out)], capsys, "afile is a file, not a folder")
+    assert line.startswith(f"lygsim {command}: --out {out}: cannot create the folder")
+    assert _tree(tmp_path) == before
+
+
+def test_study_checks_its_output_folder_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = OUT_ROOT / "studies" / "expansion.yaml"
+    out = _a_file(tmp_path) / "results"
+    line = _refused(["study", str(study), "--out", str(out)], capsys, "is a file, not a folder")
+    assert line.startswith(f"lygsim study: --out {out}: ")
+
+
+READ_ONLY = {"read-only-parent": "ro/new", "read-only-out": "ro"}
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes in read-only folders"
+)
+@pytest.mark.parametrize("where", list(READ_ONLY.values()), ids=list(READ_ONLY))
+def test_read_only_output_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    try:
+        out = tmp_path / where
+        _refused([*_command("run", tmp_path), "--out", str(out)], capsys, "permission denied")
+        assert list((tmp_path / "ro").iterdir()) == []
+    finally:
+        (tmp_path / "ro").chmod(0o755)
+
+
+def test_a_refused_command_leaves_no_folder_it_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # arguments checked after the scenario is read, and a scenario that fails to load
+    out = tmp_path / "new" / "folder"
+    argv = [*_command("run", tmp_path), "--out", str(out)]
+    _refused([*argv, "--precision", "queue.no_such_metric=0.1"], capsys, "no_such_metric")
+    _refused([*argv, "--set", "scenario.horizon_days=-1"], capsys, "horizon_days")
+    assert not (tmp_path / "new").exists()

@@ -22,6 +22,10 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
+# a field of the shipped baseline (scenarios/lianyungang_2023.yaml); a test validates it
+SET_EXAMPLE = "terminals.container.berths.mainline.count=7"
+
+
 def _add_set(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--set",
@@ -29,8 +33,8 @@ def _add_set(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a scenario field, e.g. --set terminals.container.berths.psa.count=6 "
-        "(value parsed as YAML; repeatable)",
+        help=f"override a scenario field, e.g. --set {SET_EXAMPLE} (value parsed as YAML; "
+        "repeatable)",
     )
 
 
@@ -87,7 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
         "under SHARE of its mean, e.g. container.mean_wait_h=0.05",
     )
     p.add_argument(
-        "--max-reps", type=int, default=None, help="upper limit for --precision (default 100)"
+        "--max-reps",
+        type=int,
+        default=None,
+        help="upper limit for --precision (default 100 or --reps if larger; at most 10,000)",
     )
 
     p = sub.add_parser(
@@ -95,11 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare options with a base scenario (paired, common random numbers)",
         description="Run a base scenario and one or more options with the same seeds "
         "(common random numbers) and write comparison.csv with paired differences and "
-        "their 95%% intervals; print the main KPIs' changes.",
+        "their 95% intervals; print the main KPIs' changes. The scenarios must share the "
+        "start date, warm-up and horizon (or --days sets the horizon of all).",
     )
     p.add_argument("base", metavar="BASE", help="base scenario YAML file")
     p.add_argument("options", nargs="+", metavar="OPTION", help="option scenario YAML files")
-    _add_experiment_args(p, default_reps=10)
+    _add_experiment_args(p, default_reps=10, out="results/compare-<base name>/")
 
     p = sub.add_parser(
         "calibrate",
@@ -108,19 +116,21 @@ def build_parser() -> argparse.ArgumentParser:
         "simulated figures match calibration.targets: an arithmetic start from the rates, "
         "then simulation rounds with common random numbers. Writes calibration.csv and "
         "<name>_calibrated.yaml (extends the input, sets only the fitted scales) to the output "
-        "folder (default results/<name>/calibration/). Exit code 2 if a target cannot be met.",
+        "folder (default results/<name>/calibration/). --days replaces the horizon; every "
+        "target's period must lie in the observation window. Exit code 2 if a target cannot "
+        "be met.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     p.add_argument(
         "--check", action="store_true", help="only measure the targets and write calibration.csv"
     )
-    _add_experiment_args(p, default_reps=10)
+    _add_experiment_args(p, default_reps=10, out="results/<scenario name>/calibration/")
 
     p = sub.add_parser(
         "capacity",
         help="demand sweep: capacity curves and practical capacity per terminal",
         description="Scale each terminal's demand over a range of factors (same seeds at "
-        "every level) and write capacity.csv (throughput, occupancy, W/S and wait with 95%% "
+        "every level) and write capacity.csv (throughput, occupancy, W/S and wait with 95% "
         "intervals per level) and practical_capacity.csv (the annual throughput at which W/S "
         "reaches the terminal's threshold, with an interval) to the output folder (default "
         "results/<name>/capacity/), with capacity-curve figures.",
@@ -139,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="START:STOP:STEP",
         help="demand factors (default 0.5:1.6:0.1; 1 is always included)",
     )
-    _add_experiment_args(p, default_reps=5)
+    _add_experiment_args(p, default_reps=5, out="results/<scenario name>/capacity/")
 
     p = sub.add_parser(
         "horizon",
@@ -150,14 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", metavar="SCENARIO", help="base scenario YAML file")
     p.add_argument("options", nargs="*", metavar="OPTION", help="option scenario YAML files")
-    p.add_argument("--until", type=int, default=2040, help="last year considered (default 2040)")
+    p.add_argument(
+        "--until",
+        type=int,
+        default=2040,
+        help="last year considered (default 2040; from the base year to 100 years after it)",
+    )
     p.add_argument(
         "--demand",
         default="0.5:2.0:0.1",
         metavar="START:STOP:STEP",
         help="demand factors swept to find capacity (default 0.5:2.0:0.1)",
     )
-    _add_experiment_args(p, default_reps=5)
+    _add_experiment_args(p, default_reps=5, out="results/<scenario name>/horizon/")
 
     p = sub.add_parser(
         "study",
@@ -173,7 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address or 'local'"
     )
-    p.add_argument("--out", type=Path, default=None, help="output root (default results/)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output root (default results/; with --set, folders named NAME-<hash of the "
+        "overrides>)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     p.add_argument("--verbose", action="store_true", help="one line per stage and level")
     _add_set(p)
@@ -189,12 +210,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_experiment_args(p: argparse.ArgumentParser, default_reps: int = 1) -> None:
+def _add_experiment_args(
+    p: argparse.ArgumentParser, default_reps: int = 1, out: str = "results/<scenario name>/"
+) -> None:
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument(
-        "--reps", type=int, default=default_reps, help=f"replications (default {default_reps})"
+        "--reps",
+        type=int,
+        default=default_reps,
+        help=f"replications (default {default_reps}; at most 10,000)",
     )
-    p.add_argument("--days", type=float, default=None, help="override the horizon in days")
+    p.add_argument(
+        "--days",
+        type=float,
+        default=None,
+        help="override the horizon in days (more than the warm-up, at most 36,600)",
+    )
     p.add_argument(
         "--workers",
         type=int,
@@ -208,8 +239,14 @@ def _add_experiment_args(p: argparse.ArgumentParser, default_reps: int = 1) -> N
         help="run on Dask distributed: a scheduler address (tcp://HOST:PORT) or 'local' for a "
         "local Dask cluster of --workers workers (needs pip install 'lygsim[dask]')",
     )
+    tagged = out.rstrip("/").replace("<scenario name>", "<scenario name>-<hash>")
+    tagged = tagged.replace("<base name>", "<base name>-<hash>")
     p.add_argument(
-        "--out", type=Path, default=None, help="output folder (default results/<scenario name>/)"
+        "--out",
+        type=Path,
+        default=None,
+        help=f"output folder (default {out}; with --set, {tagged}/, the hash being 8 hex "
+        "digits of the sorted overrides, so the scenario's own results are not overwritten)",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
     p.add_argument("--verbose", action="store_true", help="one line per replication")
