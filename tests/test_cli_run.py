@@ -380,3 +380,20 @@ def test_calibrate_honours_days(tmp_path):
     assert manifest["scenario_hash"] != scenario_hash(load_scenario(BASELINE))
     table = pd.read_csv(out / "calibration.csv")
     assert table["simulated_mean"].notna().all()
+
+
+def test_plausibility_warnings_are_printed_before_a_run_even_when_quiet(tmp_path, capsys):
+    slip = ["--set", "scenario.horizon_days=8760"]  # hours typed as days
+    argv = ["run", str(MM1), "--days", "300", "--workers", "1", "--no-figures", "--quiet"]
+    assert main([*argv, *slip, "--out", str(tmp_path / "a")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert lines and all(line.startswith(f"warning: {MM1}: ") for line in lines), lines
+    assert any("scenario.horizon_days" in line for line in lines)
+    # a refused command prints its one error line and no warnings
+    assert main([*argv, *slip, "--days", "inf", "--out", str(tmp_path / "b")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    # a plausible scenario: no warning
+    assert main([*argv, "--out", str(tmp_path / "c")]) == 0
+    assert capsys.readouterr().err == ""
