@@ -8,13 +8,16 @@ exceeds its capacity by 5% or more over a year of a few thousand calls.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lygsim.loader import load_scenario
 from lygsim.metrics import BERTH_DELAYS, WAIT_CAUSES, overloaded
+from lygsim.report import comparison_table, kpi_table, scenario_thresholds
 from lygsim.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,3 +105,97 @@ def test_the_overloaded_rule():
     assert overloaded(1.0, math.nan, 3) == 1.0
     assert overloaded(1.0, math.nan, 0) == 0.0
     assert math.isnan(overloaded(math.nan, 1.0, 3))
+
+
+# --- the console tables ---------------------------------------------------------------------
+
+
+def _summary(rows: list[tuple[str, str, str, float]], n: int = 10) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"terminal": t, "metric": m, "unit": u, "mean": v, "n": n, "ci_low": v, "ci_high": v}
+            for t, m, u, v in rows
+        ]
+    )
+
+
+def test_kpi_table_flags_values_over_thresholds_and_warns_of_overload():
+    summary = _summary(
+        [
+            ("ore", "throughput", "t", 5e7),
+            ("ore", "berth_occupancy", "fraction", 0.72),
+            ("ore", "wait_service_ratio", "ratio", 0.1),
+            ("ore", "overloaded", "flag", 0.0),
+            ("crude", "throughput", "t", 1e7),
+            ("crude", "berth_occupancy", "fraction", 0.97),
+            ("crude", "wait_service_ratio", "ratio", 12.5),
+            ("crude", "overloaded", "flag", 0.3),
+        ]
+    )
+    text = kpi_table(summary, {"ore": (0.3, 0.7), "crude": (0.5, None)})
+    lines = text.splitlines()
+    ore = next(x for x in lines if x.startswith("ore "))
+    crude = next(x for x in lines if x.startswith("crude "))
+    assert "0.72!" in ore and "0.100!" not in ore
+    assert "12.500!" in crude and "0.97!" not in crude  # no occupancy threshold set
+    assert lines.index(crude) + 1 < len(lines)
+    assert any(x.startswith("! above the terminal's threshold") for x in lines)
+    assert lines[-1] == (
+        "warning: terminal crude is overloaded in 3 of 10 replications: demand exceeds "
+        "capacity, waits grow without bound"
+    )
+    assert "terminal ore is overloaded" not in text
+    # the flag keeps the columns aligned: every row as long as the header
+    header = lines[0]
+    assert len(ore.rstrip("! ")) <= len(header) and header.split()[-1] == "yard"
+    # without thresholds nothing is flagged, but the overload still warns
+    plain = kpi_table(summary)
+    assert "!" not in plain.replace("warning", "")
+    assert "terminal crude is overloaded in 3 of 10" in plain
+
+
+def test_scenario_thresholds_are_those_kpi_table_needs():
+    scenario = load_scenario(BASELINE)
+    got = scenario_thresholds(scenario)
+    assert set(got) == set(scenario.terminals)
+    for name, term in scenario.terminals.items():
+        assert got[name] == (term.thresholds.max_wait_service_ratio, term.thresholds.max_occupancy)
+
+
+def test_compare_table_columns_never_touch():
+    rows = []
+    for metric, base, option in (
+        ("throughput", 12_345_678.9, 12_399_999.1),
+        ("mean_wait_h", 12_345_678.9, -0.000123),
+        ("wait_service_ratio", 0.021, 0.0213),
+    ):
+        d = option - base
+        rows.append(
+            {
+                "option": "wide",
+                "terminal": "container_terminal_long_name",
+                "metric": metric,
+                "base_mean": base,
+                "option_mean": option,
+                "delta": d,
+                "delta_ci_low": d - 1_234_567.8 if metric == "throughput" else -0.000123,
+                "delta_ci_high": d + 2_345_678.9 if metric == "throughput" else 0.0004,
+                "rel_change": d / base,
+                "significant": metric == "throughput",
+            }
+        )
+    text = comparison_table(pd.DataFrame(rows))
+    lines = text.splitlines()
+    header = lines[1]
+    # every value is its own field: two spaces at least between any two columns
+    for line in lines[2:]:
+        fields = re.split(r"\s{2,}", line.strip())
+        assert len(fields) in (6, 7), line
+        assert fields[0] == "container_terminal_long_name"
+    table = "\n".join(lines[2:])
+    assert "12,345,679" in table and "-0.000123" in table and "-0.000 " not in table
+    # right-aligned numbers end under their header
+    for name in ("base", "option", "change [95% interval]"):
+        end = header.index(name) + len(name)
+        for line in lines[2:]:
+            assert line[end - 1] != " " and (len(line) == end or line[end] == " "), (name, line)

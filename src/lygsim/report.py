@@ -7,10 +7,11 @@ reader never sees half a file and an interrupted run leaves the previous file in
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -117,31 +118,111 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
-def kpi_table(summary: pd.DataFrame) -> str:
-    """A short readable table of the main KPIs per terminal (means)."""
+NOT_TERMINALS = ("port", "calibration", "shuttle", "corridor")
+
+# (metric, index in a thresholds pair): values above the terminal's threshold are flagged
+THRESHOLD_METRICS = {"wait_service_ratio": 0, "berth_occupancy": 1}
+OVER = "!"
+
+Thresholds = Mapping[str, tuple[float | None, float | None]]
+"""Per terminal: ``(max W/S, max occupancy)``, either None when not set."""
+
+
+def scenario_thresholds(scenario: Any) -> dict[str, tuple[float | None, float | None]]:
+    """The thresholds :func:`kpi_table` flags, from a scenario (``terminals.*.thresholds``).
+
+    Args:
+        scenario: A :class:`lygsim.scenario.Scenario`.
+
+    Returns:
+        Per terminal: ``(max_wait_service_ratio, max_occupancy)``.
+    """
+    return {
+        str(name): (t.thresholds.max_wait_service_ratio, t.thresholds.max_occupancy)
+        for name, t in scenario.terminals.items()
+    }
+
+
+def overload_warnings(summary: pd.DataFrame) -> list[str]:
+    """One warning line per terminal overloaded in at least one replication.
+
+    Args:
+        summary: Summary rows (``terminal, metric, mean, n``); the ``overloaded`` KPI's
+            mean is the share of replications in which the terminal was overloaded.
+
+    Returns:
+        Lines ``warning: terminal X is overloaded in N of M replications: ...``.
+    """
+    rows = summary[summary["metric"] == "overloaded"]
+    out = []
+    for r in rows.to_dict("records"):
+        n = int(r.get("n", 1) or 1)
+        share = float(r["mean"])
+        if not math.isfinite(share) or share <= 0:
+            continue
+        k = max(1, round(share * n))
+        out.append(
+            f"warning: terminal {r['terminal']} is overloaded in {k} of {n} replication"
+            f"{'s' if n != 1 else ''}: demand exceeds capacity, waits grow without bound"
+        )
+    return out
+
+
+def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> str:
+    """A short readable table of the main KPIs per terminal (means of the replications).
+
+    Values above a terminal's threshold (W/S over its maximum W/S, occupancy over its
+    maximum occupancy) carry a ``!``, explained in a line under the table; a terminal
+    overloaded in any replication gets a warning line at the end.
+
+    Args:
+        summary: ``summary.csv`` rows (``terminal, metric, unit, mean``; ``n``).
+        thresholds: Per terminal ``(max W/S, max occupancy)`` (see
+            :func:`scenario_thresholds`); without it nothing is flagged.
+
+    Returns:
+        The table, one line per terminal, then the shuttle, corridor and port lines.
+    """
     piv = summary.pivot_table(index="terminal", columns="metric", values="mean", sort=False)
     units = dict(zip(summary["terminal"] + "/" + summary["metric"], summary["unit"], strict=True))
     headers = ["terminal", "unit"] + [label for _, label, _ in KEY_METRICS]
+    thresholds = thresholds or {}
+    flagged = False
     lines = []
-    for term in [t for t in piv.index if t not in ("port", "calibration", "shuttle", "corridor")]:
+    for term in [t for t in piv.index if t not in NOT_TERMINALS]:
         row = [str(term), units.get(f"{term}/throughput", "")]
+        limits = thresholds.get(str(term), (None, None))
         for metric, _, fmt in KEY_METRICS:
             v = piv.loc[term].get(metric, float("nan"))
-            row.append("-" if pd.isna(v) else fmt.format(v))
+            text = "-" if pd.isna(v) else fmt.format(v)
+            if thresholds:
+                i = THRESHOLD_METRICS.get(metric)
+                limit = limits[i] if i is not None else None
+                over = limit is not None and pd.notna(v) and float(v) > float(limit)
+                flagged |= over
+                text += OVER if over else " "  # a blank keeps the digits aligned
+            row.append(text)
         lines.append(row)
+    if thresholds:
+        headers = [h if i < 2 else h + " " for i, h in enumerate(headers)]
     widths = [max(len(h), *(len(r[i]) for r in lines)) for i, h in enumerate(headers)]
     out = [
         "  ".join(
             h.ljust(w) if i < 2 else h.rjust(w)
             for i, (h, w) in enumerate(zip(headers, widths, strict=True))
-        )
+        ).rstrip()
     ]
     for r in lines:
         out.append(
             "  ".join(
                 v.ljust(w) if i < 2 else v.rjust(w)
                 for i, (v, w) in enumerate(zip(r, widths, strict=True))
-            )
+            ).rstrip()
+        )
+    if flagged:
+        out.append(
+            f"{OVER} above the terminal's threshold (W/S over thresholds.max_wait_service_ratio, "
+            "occupancy over thresholds.max_occupancy)"
         )
     for term, picks in SHUTTLE_LINES:
         got = summary[summary["terminal"] == term].set_index("metric")["mean"]
@@ -158,6 +239,7 @@ def kpi_table(summary: pd.DataFrame) -> str:
             f"{port.get('throughput_vehicles', float('nan')):,.0f} vehicles, "
             f"{port.get('calls', float('nan')):,.0f} calls"
         )
+    out += overload_warnings(summary)
     return "\n".join(out)
 
 
@@ -180,43 +262,83 @@ SERVICE_METRICS = {
 }
 
 
+BIG_METRICS = ("throughput", "teu_carried_out", "teu_rolled_over")
+
+
+def _compare_number(value: Any, big: bool) -> str:
+    """A number for the compare table: counts whole, others to 3 decimals, never '-0.000'.
+
+    Values too small for 3 decimals keep 3 significant digits; values of 10,000 and more
+    are shown whole, with thousands separators.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if not math.isfinite(v):
+        return "-"
+    if big or abs(v) >= 1e4:
+        text = f"{v:,.0f}"
+    elif v != 0 and abs(v) < 0.0005:
+        text = f"{v:.3g}"
+    else:
+        text = f"{v:,.3f}"
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+
+
 def comparison_table(table: pd.DataFrame) -> str:
     """A readable table of paired differences of the main KPIs (``*`` = significant).
 
+    Column widths follow the content, so wide numbers never run into each other.
     Terminals where no main KPI changed in any replication are listed on one line.
     """
+    headers = ["terminal", "metric", "base", "option", "change [95% interval]", "%", ""]
+    right = (False, False, True, True, True, True, False)
     out = []
     for option, grp in table.groupby("option", sort=False):
         out.append(f"{option} against base (option - base, 95% paired interval; * significant)")
-        out.append(
-            f"  {'terminal':<12}{'metric':<11}{'base':>14}{'option':>14}"
-            f"{'change [95% interval]':>36}{'%':>10}"
-        )
+        rows: list[list[str]] = []
         unchanged = []
-        for term, rows in grp.groupby("terminal", sort=False):
+        for term, trows in grp.groupby("terminal", sort=False):
             if term in ("port", "calibration"):
                 continue
             labels = dict(SERVICE_METRICS.get(str(term), COMPARE_METRICS))
-            rows = rows[rows["metric"].isin(labels)]
-            if rows.empty:
+            trows = trows[trows["metric"].isin(labels)]
+            if trows.empty:
                 continue
-            if (rows["delta"].fillna(0) == 0).all():
+            if (trows["delta"].fillna(0) == 0).all():
                 unchanged.append(str(term))
                 continue
-            for _, r in rows.iterrows():
-                big = r["metric"] in ("throughput", "teu_carried_out", "teu_rolled_over")
-                fmt = "{:,.0f}" if big else "{:.3f}"
-                change = (
-                    f"{fmt.format(r['delta'])} [{fmt.format(r['delta_ci_low'])}, "
-                    f"{fmt.format(r['delta_ci_high'])}]"
-                )
+            for _, r in trows.iterrows():
+                big = r["metric"] in BIG_METRICS
+
+                def num(x: Any, big: bool = big) -> str:
+                    return _compare_number(x, big)
+
+                change = f"{num(r['delta'])} [{num(r['delta_ci_low'])}, {num(r['delta_ci_high'])}]"
                 rel = "-" if pd.isna(r["rel_change"]) else f"{r['rel_change']:+.1%}"
-                star = "*" if r["significant"] else ""
-                out.append(
-                    f"  {r['terminal']:<12}{labels[r['metric']]:<11}"
-                    f"{fmt.format(r['base_mean']):>14}{fmt.format(r['option_mean']):>14}"
-                    f"{change:>36}{rel:>10}{star}"
+                rows.append(
+                    [
+                        str(r["terminal"]),
+                        labels[r["metric"]],
+                        num(r["base_mean"]),
+                        num(r["option_mean"]),
+                        change,
+                        rel,
+                        "*" if r["significant"] else "",
+                    ]
                 )
+        widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(headers)]
+
+        def line(cells: list[str], widths: list[int] = widths) -> str:
+            text = "  ".join(
+                c.rjust(w) if r else c.ljust(w)
+                for c, w, r in zip(cells, widths, right, strict=True)
+            )
+            return "  " + text.rstrip()
+
+        out.append(line(headers))
+        out += [line(row) for row in rows]
         if unchanged:
             out.append(f"  unchanged in every replication: {', '.join(unchanged)}")
     return "\n".join(out)
