@@ -183,7 +183,9 @@ def test_report_command_errors(tmp_path):
     with pytest.raises(UsageError, match="no such folder") as err:
         report_command(str(tmp_path / "missing"))
     assert "\n" not in str(err.value)
-    with pytest.raises(UsageError, match="no summary.csv, comparison.csv or capacity.csv"):
+    with pytest.raises(
+        UsageError, match="no summary.csv, comparison.csv, capacity.csv or horizon.csv"
+    ):
         report_command(str(tmp_path))
     with pytest.raises(FileNotFoundError):
         write_report(tmp_path)
@@ -299,3 +301,167 @@ def test_report_opens_in_a_real_browser(which, request, tmp_path):
     assert probe["errors"] == []
     assert [r for r in probe["resources"] if not r.startswith(("data:", "file:"))] == []
     assert console_lines(done.stderr) == []
+
+
+# --- waits by cause, overloaded terminals, horizon folders, broken folders ------------------
+
+
+def test_report_splits_the_wait_by_cause_and_keeps_berth_delays_apart(report):
+    assert "Mean wait by cause (hours per ship)" in report
+    assert "add up to the mean wait" in report
+    assert "Delays at the berth (hours per ship)" in report
+    assert "part of the mean service time" in report
+    # the waiting-times caption says which replications the figure pools
+    assert "the first few replications only" in report
+    assert "all replications pooled" not in report
+
+
+@pytest.fixture(scope="module")
+def overloaded_folder(tmp_path_factory) -> tuple[Path, str]:
+    """M/M/1 at occupancy 1.2 for a year after its warm-up: an overloaded terminal."""
+    out = tmp_path_factory.mktemp("overload") / "run"
+    mm1 = ROOT / "scenarios" / "validation" / "mm1_rho08.yaml"
+    args = ["run", str(mm1), "--days", "565", "--reps", "2", "--workers", "1"]
+    args += ["--set", "arrivals.poisson.interarrival_h.mean=8.3333", "--out", str(out)]
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "lygsim"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out, proc.stdout
+
+
+def test_an_overloaded_terminal_is_reported_everywhere(overloaded_folder):
+    out, stdout = overloaded_folder
+    # the console: values over the thresholds flagged, a legend, and a warning line
+    lines = stdout.splitlines()
+    row = next(line for line in lines if line.startswith("queue "))
+    assert row.count("!") == 2, row  # occupancy and W/S
+    assert any(line.startswith("! above the terminal's threshold") for line in lines)
+    assert (
+        "warning: terminal queue is overloaded in 2 of 2 replications: demand exceeds "
+        "capacity, waits grow without bound"
+    ) in lines
+    # summary.csv: a KPI row, its mean the share of replications overloaded
+    summary = pd.read_csv(out / "summary.csv")
+    flag = summary[(summary.terminal == "queue") & (summary.metric == "overloaded")]
+    assert flag["mean"].tolist() == [1.0]
+    # the report: a warning box at the top of the KPI section
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    kpis = text.index('id="kpis"')
+    box = text.index('<div class="warning"')
+    assert kpis < box < text.index("<table", kpis)
+    assert "Terminal queue is overloaded in 2 of 2 replications" in text
+
+
+def test_a_horizon_folder_gets_its_figure_and_report(tmp_path):
+    out = tmp_path / "horizon"
+    args = ["horizon", str(BASELINE), "--demand", "0.8:1.6:0.4", "--reps", "2"]
+    args += ["--days", "120", "--workers", "1", "--until", "2035", "--quiet"]
+    assert main([*args, "--out", str(out)]) == 0
+    assert (out / "figures" / "horizon.png").is_file()
+    assert "Growth horizon" in (out / REPORT_FILE).read_text(encoding="utf-8")
+    # lygsim report on the folder as the command left it, figures and report removed
+    shutil.rmtree(out / "figures")
+    (out / REPORT_FILE).unlink()
+    assert main(["report", str(out)]) == 0
+    assert mpimg.imread(out / "figures" / "horizon.png").shape[0] > 100
+    text = (out / REPORT_FILE).read_text(encoding="utf-8")
+    assert "lygsim growth horizon: lianyungang_2023" in text
+    assert 'id="horizon"' in text and 'id="capacity"' in text
+    assert 'id="fig-horizon"' in text
+
+
+def _break(folder: Path, case: str) -> str:
+    """Damage a copy of a run folder; returns the file the error must name."""
+    if case == "empty":
+        (folder / "summary.csv").write_bytes(b"")
+        return "summary.csv"
+    if case == "binary":
+        (folder / "summary.csv").write_bytes(bytes(range(256)) * 8)
+        return "summary.csv"
+    if case == "no_columns":
+        (folder / "summary.csv").write_text("terminal,metric\ncontainer,calls\n")
+        return "summary.csv"
+    if case == "header_only":
+        head = (folder / "summary.csv").read_text().splitlines()[0]
+        (folder / "summary.csv").write_text(head + "\n")
+        return "summary.csv"
+    if case == "not_a_number":
+        s = pd.read_csv(folder / "summary.csv")
+        s["mean"] = s["mean"].astype(object)
+        s.loc[0, "mean"] = "lots"
+        s.to_csv(folder / "summary.csv", index=False)
+        return "summary.csv"
+    if case == "visits":
+        (folder / "visits.parquet").write_bytes(b"PAR1" + bytes(range(200)))
+        return "visits.parquet"
+    if case == "scenario_yaml":
+        (folder / "scenario.yaml").write_text("scenario: [unclosed\n")
+        return "scenario.yaml"
+    if case == "figures_is_a_file":
+        shutil.rmtree(folder / "figures", ignore_errors=True)
+        (folder / "figures").write_text("not a folder")
+        return "figures"
+    if case == "report_is_a_folder":
+        (folder / REPORT_FILE).unlink(missing_ok=True)
+        (folder / REPORT_FILE / "inside").mkdir(parents=True)
+        return REPORT_FILE
+    raise AssertionError(case)
+
+
+BROKEN = [
+    "empty",
+    "binary",
+    "no_columns",
+    "header_only",
+    "not_a_number",
+    "visits",
+    "scenario_yaml",
+    "figures_is_a_file",
+    "report_is_a_folder",
+]
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_report_on_a_broken_folder_is_one_line_naming_the_file(case, run_folder, tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("runs"))
+    name = _break(folder, case)
+    proc = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "lygsim"), "report", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert str(folder / name) in lines[0], lines[0]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_report_on_a_read_only_folder_is_one_line(run_folder, tmp_path):
+    folder = tmp_path / "run"
+    shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("runs"))
+    for p in [folder, *folder.rglob("*")]:
+        p.chmod(p.stat().st_mode & ~0o222)
+    try:
+        proc = subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "lygsim"), "report", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        for p in [folder, *folder.rglob("*")]:
+            p.chmod(p.stat().st_mode | 0o200)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert str(folder) in proc.stderr and "Traceback" not in proc.stderr

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 import lygsim
 from lygsim import plots
@@ -140,9 +141,27 @@ def test_waiting_times(base_run, mm2_run, tmp_path):
     check(fig, tmp_path, ["hours", "% of calls"])
     # one terminal: the curve starts at the share of ships that waited at all
     fig = plots.waiting_times(mm2_run.visits, warmup_h=200 * 24)
-    v = mm2_run.visits[mm2_run.visits.arrived_h >= 200 * 24].dropna(subset=["entered_h"])
+    v = mm2_run.visits[mm2_run.visits.arrived_h >= 200 * 24]
     first = fig.axes[0].get_lines()[0].get_ydata()[0]
-    assert first == pytest.approx(100 * np.mean(v.entered_h - v.arrived_h > 0.1))
+    assert first == pytest.approx(100 * np.mean(v.wait_h > 0.1))
+    # ships still waiting at the end count with their wait so far, as in the KPI table: one
+    # replication's figure gives the KPI's mean wait
+    k = mm2_run.kpis
+    mean = k[(k.terminal == "queue") & (k.metric == "mean_wait_h")]["value"].iloc[0]
+    legend = fig.axes[0].get_legend().get_texts()[0].get_text()
+    assert f"mean {mean:.1f} h" in legend
+
+
+def test_waiting_times_say_which_replications_they_pool(mm2_run, tmp_path):
+    v = mm2_run.visits
+    two = pd.concat([v.assign(replication=0), v.assign(replication=1)], ignore_index=True)
+    fig = plots.waiting_times(two, warmup_h=200 * 24, replications=10)
+    texts = " ".join(t.get_text() for t in fig.findobj(Text))
+    assert "first 2 of 10 replications" in texts
+    assert "KPI table's means are over all 10" in texts
+    fig = plots.waiting_times(two, warmup_h=200 * 24)
+    texts = " ".join(t.get_text() for t in fig.findobj(Text))
+    assert "2 replications pooled" in texts and "of 10" not in texts
 
 
 def test_waiting_times_without_ships(mm2_run):

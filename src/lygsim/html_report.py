@@ -19,14 +19,16 @@ from typing import Any
 import pandas as pd
 
 from lygsim import __version__
-from lygsim.errors import UsageError
+from lygsim.errors import ResultsError, UsageError
 from lygsim.plots import (
     NON_TERMINALS,
     figures_for_capacity,
     figures_for_compare,
+    figures_for_horizon,
     figures_for_run,
     figures_for_study,
     read_json,
+    read_table,
     read_yaml,
 )
 from lygsim.report import COMPARE_METRICS, write_text
@@ -59,6 +61,9 @@ code { font-size: 0.85rem; background: #f4f4f4; padding: 0 0.2rem; word-break: b
 details { margin: 0.5rem 0; }
 summary { cursor: pointer; font-weight: bold; }
 footer { margin-top: 3rem; font-size: 0.8rem; color: #666; }
+div.warning { border: 2px solid #b00020; background: #fdecea; color: #5f0010;
+  padding: 0.6rem 0.9rem; margin: 0.8rem 0 1rem; font-weight: bold; }
+div.warning p { margin: 0.2rem 0; }
 """
 
 # (metric, column title, kind): kind sets the number format
@@ -71,14 +76,21 @@ KPI_COLUMNS = [
     ("mean_service_h", "mean service (h)", "h"),
     ("wait_service_ratio", "W/S", "ratio"),
     ("mean_queue_length", "mean queue (ships)", "h"),
+    ("offered_load", "offered load", "ratio"),
     ("yard_utilisation", "yard use", "pct"),
 ]
 WAIT_CAUSES = [
+    ("mean_wait_h", "mean wait"),
     ("mean_wait_berth_h", "berth"),
     ("mean_wait_tide_h", "tide"),
     ("mean_wait_weather_h", "weather"),
-    ("mean_wait_yard_h", "yard"),
-    ("mean_wait_outage_h", "outage"),
+]
+BERTH_DELAYS = [
+    ("mean_service_h", "mean service"),
+    ("mean_delay_yard_h", "yard space"),
+    ("mean_delay_outage_h", "berth outage"),
+    ("mean_delay_outbound_tide_h", "tide, outbound"),
+    ("mean_delay_outbound_weather_h", "weather, outbound"),
 ]
 SYSTEMS = [("shuttle", "Lianshen Express"), ("corridor", "Shanghai data corridor")]
 
@@ -97,7 +109,10 @@ FIGURE_CAPTIONS: list[tuple[str, str]] = [
     (
         "waiting_times",
         "Share of ships waiting longer than a given time before entering the channel (berth, "
-        "tide and weather waits), ships arriving after the warm-up, all replications pooled.",
+        "tide and weather waits), ships arriving after the warm-up; a ship still waiting at "
+        "the end counts with its wait so far. To keep memory flat the figure pools the ships "
+        "of the first few replications only (its title says how many); the KPI tables' "
+        "means are over all replications, so the figure's means may differ slightly.",
     ),
     (
         "queue_length",
@@ -290,7 +305,7 @@ def _kpi_section(
                 _cell(r["mean"], r["ci_low"], r["ci_high"], kind, "num over" if over else "num")
             )
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    out = [heading]
+    out = [heading, _overload_box(s)]
     n = int(s["n"].max()) if "n" in s.columns and len(s) else 0
     out.append(
         f'<p class="note">Mean of {esc(n)} replication(s); in brackets the Student-t 95% '
@@ -303,19 +318,27 @@ def _kpi_section(
         + "</p>"
     )
     out.append(_table(["terminal", "unit", *[title for _, title, _ in metrics]], rows))
-    causes = [c for c in WAIT_CAUSES if (s["metric"] == c[0]).any()]
-    if causes:
-        rows = []
-        for t in terminals:
-            cells = [f"<td>{esc(t)}</td>"]
-            for metric, _ in causes:
-                r = by.get((t, metric))
-                cells.append(
-                    _cell(r["mean"], r["ci_low"], r["ci_high"], "h") if r else "<td>-</td>"
-                )
-            rows.append(f"<tr>{''.join(cells)}</tr>")
-        out.append("<h3>Mean wait by cause (hours per ship)</h3>")
-        out.append(_table(["terminal", *[c for _, c in causes]], rows))
+    out += _split_table(
+        s,
+        by,
+        terminals,
+        WAIT_CAUSES,
+        "Mean wait by cause (hours per ship)",
+        "The wait runs from arrival to entering the channel towards the berth; a ship still "
+        "waiting at the end counts with its wait so far, given to what it waits for. The "
+        "berth, tide and weather waits add up to the mean wait, replication by replication.",
+    )
+    out += _split_table(
+        s,
+        by,
+        terminals,
+        BERTH_DELAYS,
+        "Delays at the berth (hours per ship)",
+        "Once entered, a ship may wait for yard space, stop while its berth is out of "
+        "service, and wait at the berth for the tide or the weather to leave. These delays "
+        "are part of the mean service time (entering to leaving, over the ships that left), "
+        "not of the wait.",
+    )
     port = s[s["terminal"] == "port"]
     if len(port):
         out.append("<h3>Port-wide</h3>")
@@ -332,6 +355,57 @@ def _kpi_section(
                 )
             )
     return "".join(out)
+
+
+def _split_table(
+    s: pd.DataFrame,
+    by: Mapping[tuple[str, str], Mapping[str, Any]],
+    terminals: Sequence[str],
+    columns: Sequence[tuple[str, str]],
+    title: str,
+    note: str,
+) -> list[str]:
+    """A table of a KPI and its parts per terminal, with its note under it."""
+    present = [c for c in columns if (s["metric"] == c[0]).any()]
+    if len(present) < 2:  # the total alone, or nothing: no split to show
+        return []
+    rows = []
+    for t in terminals:
+        cells = [f"<td>{esc(t)}</td>"]
+        for metric, _ in present:
+            r = by.get((t, metric))
+            cells.append(_cell(r["mean"], r["ci_low"], r["ci_high"], "h") if r else "<td>-</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return [
+        f"<h3>{esc(title)}</h3>",
+        _table(["terminal", *[c for _, c in present]], rows),
+        f'<p class="note">{esc(note)}</p>',
+    ]
+
+
+def _overload_box(s: pd.DataFrame) -> str:
+    """A warning box naming the terminals overloaded in any replication ('' if none)."""
+    rows = s[(s["metric"] == "overloaded") & ~s["terminal"].isin(NON_TERMINALS)]
+    lines = []
+    for r in rows.to_dict("records"):
+        share = float(r["mean"]) if _finite(r["mean"]) else 0.0
+        if share <= 0:
+            continue
+        n = int(r["n"]) if "n" in r and _finite(r["n"]) else 1
+        k = max(1, round(share * n))
+        lines.append(
+            f"<p>Terminal {esc(r['terminal'])} is overloaded in {k} of {n} replication"
+            f"{'s' if n != 1 else ''}: demand exceeds capacity, waits grow without bound.</p>"
+        )
+    if not lines:
+        return ""
+    return (
+        '<div class="warning" role="alert">'
+        + "".join(lines)
+        + '<p class="note">Its berths were busy at least 95% of the time and the calls asked '
+        "for as much berth time: the queue has no steady state, so its mean wait depends on "
+        "the length of the run rather than measuring a service level.</p></div>"
+    )
 
 
 def _kind(metric: str, unit: str) -> str:
@@ -473,12 +547,43 @@ def _differs_from_base(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFr
     return table[keep]
 
 
+def _practical_files(folder: Path) -> list[Path]:
+    """``practical_capacity.csv``, or the ``practical_capacity_<scenario>.csv`` of a horizon."""
+    one = folder / "practical_capacity.csv"
+    if one.is_file():
+        return [one]
+    return sorted(folder.glob("practical_capacity_*.csv"))
+
+
+def _practical_capacity(folder: Path) -> pd.DataFrame | None:
+    """The folder's practical capacities, one table; None if it has none.
+
+    A ``lygsim horizon`` folder keeps one file per scenario, in the manifest's order (the
+    base first): the scenario comes from the file name where the table lacks it.
+    """
+    files = _practical_files(folder)
+    if not files:
+        return None
+    if len(files) == 1 and files[0].name == "practical_capacity.csv":
+        return read_table(files[0])
+    order = [str(x) for x in read_json(folder / "manifest.json").get("scenarios") or []]
+    by_name = {f.name[len("practical_capacity_") : -len(".csv")]: f for f in files}
+    names = [n for n in order if n in by_name] + [n for n in by_name if n not in order]
+    tables = []
+    for n in names:
+        t = read_table(by_name[n])
+        if "scenario" not in t.columns:
+            t.insert(0, "scenario", n)
+        tables.append(t)
+    return pd.concat(tables, ignore_index=True)
+
+
 def _capacity_section(folder: Path, until: Any) -> str:
     out: list[str] = []
-    practical = folder / "practical_capacity.csv"
-    if practical.is_file():
-        p = _differs_from_base(pd.read_csv(practical), ["capacity", "capacity_ci_low"])
-        multi = "scenario" in p.columns
+    practical = _practical_capacity(folder)
+    if practical is not None:
+        p = _differs_from_base(practical, ["capacity", "capacity_ci_low"])
+        multi = "scenario" in p.columns and p["scenario"].nunique() > 1
         rows = []
         for r in p.to_dict("records"):
             unit = str(r.get("unit", ""))
@@ -519,7 +624,7 @@ def _capacity_section(folder: Path, until: Any) -> str:
         out.append(_table(["scenario", *headers] if multi else headers, rows))
     gained = folder / "capacity_gained.csv"
     if gained.is_file():
-        g = pd.read_csv(gained)
+        g = read_table(gained)
         g = g[g["gained"].fillna(0) != 0]
         rows = [
             f"<tr><td>{esc(r['option'])}</td><td>{esc(r['terminal'])}</td>"
@@ -538,7 +643,7 @@ def _capacity_section(folder: Path, until: Any) -> str:
             out.append('<p class="note">No option changes any practical capacity.</p>')
     horizon = folder / "horizon.csv"
     if horizon.is_file():
-        h = _differs_from_base(pd.read_csv(horizon), ["year", "year_ci_low", "year_ci_high"])
+        h = _differs_from_base(read_table(horizon), ["year", "year_ci_low", "year_ci_high"])
         last = f"not by {until}" if until else "not in the period"
         rows = []
         for r in h.to_dict("records"):
@@ -706,15 +811,18 @@ def render_report(folder: str | Path) -> str:
     has_summary = (folder / "summary.csv").is_file()
     has_comparison = (folder / "comparison.csv").is_file()
     study = read_yaml(folder / "study.yaml")
-    has_capacity = any(
-        (folder / f).is_file()
-        for f in ("capacity.csv", "practical_capacity.csv", "capacity_gained.csv", "horizon.csv")
+    has_capacity = bool(_practical_files(folder)) or any(
+        (folder / f).is_file() for f in ("capacity.csv", "capacity_gained.csv", "horizon.csv")
     )
+    has_horizon = (folder / "horizon.csv").is_file()
     options = ", ".join(str(o) for o in man.get("options") or [])
     if study:
         title = f"lygsim study: {study.get('name') or man.get('study') or folder.name}"
     elif has_comparison and not has_summary:
         title = f"lygsim comparison: {base or name}" + (f" against {options}" if options else "")
+    elif has_horizon and not has_summary and not (folder / "capacity.csv").is_file():
+        scenarios = man.get("scenarios") or []
+        title = f"lygsim growth horizon: {scenarios[0] if scenarios else name}"
     elif has_capacity and not has_summary:
         title = f"lygsim capacity: {name}"
     else:
@@ -742,19 +850,19 @@ def render_report(folder: str | Path) -> str:
         toc.append(("scenario", "Scenario"))
     thresholds = _thresholds(scen)
     if has_summary:
-        summary = pd.read_csv(folder / "summary.csv")
+        summary = read_table(folder / "summary.csv")
         sections.append(
             _kpi_section(summary, thresholds, '<h2 id="kpis">Key figures per terminal</h2>')
         )
         toc.append(("kpis", "Key figures per terminal"))
     if has_comparison:
-        sections.append(_comparison_section(pd.read_csv(folder / "comparison.csv")))
+        sections.append(_comparison_section(read_table(folder / "comparison.csv")))
         toc.append(("comparison", "Options against the base"))
         files = _summary_files(folder, man)
         if files:
             parts = ['<h2 id="summaries">Key figures per scenario</h2>']
             for i, (scen_name, f) in enumerate(files):
-                inner = _kpi_section(pd.read_csv(f), thresholds, "")
+                inner = _kpi_section(read_table(f), thresholds, "")
                 role = " (base)" if scen_name == base else ""
                 parts.append(
                     f"<details{' open' if i == 0 else ''}><summary>{esc(scen_name)}{esc(role)}"
@@ -766,7 +874,7 @@ def render_report(folder: str | Path) -> str:
         capacity = _capacity_section(folder, study.get("until") or man.get("until"))
         if capacity:
             sections.append(capacity)
-            if (folder / "practical_capacity.csv").is_file():
+            if _practical_files(folder):
                 toc.append(("capacity", "Practical capacity"))
             if (folder / "horizon.csv").is_file():
                 toc.append(("horizon", "Growth horizon"))
@@ -792,7 +900,12 @@ def render_report(folder: str | Path) -> str:
 
 
 def folder_kind(folder: str | Path) -> str | None:
-    """What a results folder holds: ``study``, ``compare``, ``capacity``, ``run`` or None."""
+    """What a results folder holds.
+
+    Returns:
+        ``study``, ``compare``, ``capacity``, ``horizon`` (``horizon.csv`` without a
+        study or capacity curve), ``run`` or None.
+    """
     folder = Path(folder)
     if (folder / "study.yaml").is_file():
         return "study"
@@ -800,6 +913,8 @@ def folder_kind(folder: str | Path) -> str | None:
         return "compare"
     if (folder / "capacity.csv").is_file():
         return "capacity"
+    if (folder / "horizon.csv").is_file():
+        return "horizon"
     if (folder / "summary.csv").is_file():
         return "run"
     return None
@@ -820,12 +935,18 @@ def write_report(folder: str | Path) -> Path:
     Raises:
         FileNotFoundError: If the folder holds none of ``summary.csv``, ``comparison.csv``,
             ``capacity.csv`` or ``horizon.csv``.
+        ResultsError: If a table of the folder cannot be read or lacks a column, or the
+            report cannot be written; the message names the file.
     """
     folder = Path(folder)
     if not any((folder / f).is_file() for f in RESULT_FILES):
         raise FileNotFoundError(f"{folder}: no lygsim results ({', '.join(RESULT_FILES)})")
     path = folder / REPORT_FILE
-    write_text(path, render_report(folder))
+    text = render_report(folder)
+    try:
+        write_text(path, text)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return path
 
 
@@ -833,6 +954,7 @@ FIGURE_WRITERS: dict[str, Callable[[Path], list[Path]]] = {
     "run": figures_for_run,
     "compare": figures_for_compare,
     "capacity": figures_for_capacity,
+    "horizon": figures_for_horizon,
     "study": figures_for_study,
 }
 
@@ -856,8 +978,8 @@ def report_command(folder: str, figures: bool = True) -> int:
     kind = folder_kind(path)
     if kind is None:
         raise UsageError(
-            f"lygsim report: {folder}: no summary.csv, comparison.csv or capacity.csv "
-            "(not a lygsim results folder)"
+            f"lygsim report: {folder}: no summary.csv, comparison.csv, capacity.csv or "
+            "horizon.csv (not a lygsim results folder)"
         )
     if figures:
         FIGURE_WRITERS[kind](path)

@@ -7,9 +7,11 @@ well as by colour. Nothing here knows about SimPy; the inputs are the tables a r
 folder holds (``summary.csv``, ``visits.parquet``, ``levels.parquet``,
 ``comparison.csv``, ``capacity.csv``, ``capacity_gained.csv``, ``horizon.csv``).
 
-:func:`figures_for_run`, :func:`figures_for_compare`, :func:`figures_for_capacity` and
-:func:`figures_for_study` write the PNGs of a results folder under ``figures/``, skipping
-figures whose data are absent.
+:func:`figures_for_run`, :func:`figures_for_compare`, :func:`figures_for_capacity`,
+:func:`figures_for_horizon` and :func:`figures_for_study` write the PNGs of a results folder
+under ``figures/``, skipping figures whose data are absent. :func:`read_table` reads a
+results table, checking its columns; a broken table is a :class:`lygsim.errors.ResultsError`
+naming the file.
 """
 
 from lygsim.plots._style import (
@@ -25,16 +27,19 @@ from lygsim.plots._style import (
 from lygsim.plots.capacity import capacity_curve, capacity_gained, growth_horizon, theory_ws
 from lygsim.plots.files import (
     FIGURE_REPLICATIONS,
+    TABLE_COLUMNS,
     VISIT_COLUMNS,
     busiest_week,
     load_levels,
     read_json,
+    read_table,
     read_yaml,
     save,
 )
 from lygsim.plots.folders import (
     figures_for_capacity,
     figures_for_compare,
+    figures_for_horizon,
     figures_for_run,
     figures_for_study,
 )
@@ -78,5 +83,8 @@ __all__ = [
     "figures_for_run",
     "figures_for_compare",
     "figures_for_capacity",
+    "figures_for_horizon",
     "figures_for_study",
+    "read_table",
+    "TABLE_COLUMNS",
 ]

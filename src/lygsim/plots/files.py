@@ -12,8 +12,100 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from lygsim.errors import ResultsError
 from lygsim.plots._style import DPI, STYLE
 from lygsim.report import atomic_path
+
+# The columns each results table must have for the figures and the report; the numeric
+# ones must parse as numbers. Tables not listed are read as they are.
+TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "summary": (("terminal", "metric", "unit"), ("mean", "ci_low", "ci_high")),
+    "comparison": (
+        ("option", "terminal", "metric"),
+        ("base_mean", "option_mean", "delta", "delta_ci_low", "delta_ci_high", "rel_change"),
+    ),
+    "capacity": (
+        ("terminal",),
+        ("demand_factor", "throughput", "berth_occupancy", "wait_service_ratio"),
+    ),
+    "practical_capacity": (
+        ("terminal", "unit"),
+        ("capacity", "capacity_ci_low", "capacity_ci_high"),
+    ),
+    "capacity_gained": (
+        ("option", "terminal", "unit"),
+        ("base_capacity", "option_capacity", "gained", "gained_share"),
+    ),
+    "horizon": (("scenario", "terminal"), ("year",)),
+}
+# tables that mean nothing without a row
+NEED_ROWS = ("summary", "capacity", "practical_capacity", "horizon")
+
+
+def table_kind(path: Path) -> str | None:
+    """The kind of a results table from its file name (``summary_base.csv``: summary)."""
+    stem = path.stem
+    for kind in sorted(TABLE_COLUMNS, key=len, reverse=True):
+        if stem == kind or stem.startswith(kind + "_"):
+            return kind
+    return None
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A results table (CSV), checked: readable text, the columns its kind needs, numbers.
+
+    Args:
+        path: The CSV file; its name gives its kind (:data:`TABLE_COLUMNS`).
+
+    Returns:
+        The table.
+
+    Raises:
+        ResultsError: Naming the file, if it cannot be read, is empty or not text, lacks a
+            column its kind needs, has no row where one is needed, or holds a value that
+            is not a number in a numeric column.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        if b"\0" in head:
+            raise ResultsError(f"{path}: not a CSV table (binary content)")
+        df = pd.read_csv(path, encoding="utf-8")
+    except ResultsError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise ResultsError(f"{path}: empty file (no header, no rows)") from None
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not a CSV table (not UTF-8 text)") from None
+    except pd.errors.ParserError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise ResultsError(f"{path}: not a CSV table ({first})") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    kind = table_kind(path)
+    if kind is None:
+        return df
+    text_cols, num_cols = TABLE_COLUMNS[kind]
+    missing = [c for c in (*text_cols, *num_cols) if c not in df.columns]
+    if missing:
+        raise ResultsError(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"(a {kind} table needs {', '.join((*text_cols, *num_cols))})"
+        )
+    if kind in NEED_ROWS and df.empty:
+        raise ResultsError(f"{path}: no rows")
+    for col in num_cols:
+        if df[col].dtype.kind in "fiub":
+            continue
+        values = pd.to_numeric(df[col], errors="coerce")
+        bad = values.isna() & df[col].notna()
+        if bad.any():
+            raise ResultsError(
+                f"{path}: column {col}: not a number ({str(df[col][bad].iloc[0])[:40]!r})"
+            )
+        df[col] = values
+    return df
 
 
 def save(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
@@ -28,8 +120,14 @@ def save(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
         The path written.
     """
     path = Path(path)
-    with matplotlib.rc_context(STYLE), atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
+    try:
+        with matplotlib.rc_context(STYLE), atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=dpi)
+    except OSError as exc:
+        fig.clear()
+        if path.parent.exists() and not path.parent.is_dir():
+            raise ResultsError(f"{path.parent}: not a folder (cannot write figures)") from None
+        raise ResultsError(f"{path}: cannot write ({exc.strerror or exc})") from None
     if "matplotlib.pyplot" in sys.modules:  # a figure made through pyplot is also released
         sys.modules["matplotlib.pyplot"].close(fig)
     fig.clear()
@@ -49,12 +147,25 @@ class _RunInfo:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML mapping from a file, or an empty dict if the file is absent or not a mapping."""
+    """A YAML mapping from a file, or an empty dict if the file is absent or not a mapping.
+
+    Raises:
+        ResultsError: If the file cannot be read or is not YAML.
+    """
     import yaml
 
     if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not YAML (not UTF-8 text)") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ResultsError(f"{path}: not valid YAML{where}") from None
     return data if isinstance(data, dict) else {}
 
 
@@ -107,7 +218,7 @@ def load_levels(folder: str | Path) -> pd.DataFrame | None:
     """
     folder = Path(folder)
     if (folder / "levels.parquet").is_file():
-        return pd.read_parquet(folder / "levels.parquet")
+        return read_parquet(folder / "levels.parquet", LEVEL_COLUMNS)
     man = read_json(folder / "manifest.json")
     if not {"lygsim_version", "scenario_hash", "seed"} <= set(man):
         return None
@@ -115,7 +226,7 @@ def load_levels(folder: str | Path) -> pd.DataFrame | None:
     cached = (
         folder / "runs" / f"v{man['lygsim_version']}" / key / f"seed-{man['seed']}" / "rep-0"
     ) / "levels.parquet"
-    return pd.read_parquet(cached) if cached.is_file() else None
+    return read_parquet(cached, LEVEL_COLUMNS) if cached.is_file() else None
 
 
 def busiest_week(visits: pd.DataFrame, terminal: str, after_h: float, end_h: float) -> float:
@@ -157,6 +268,7 @@ VISIT_COLUMNS = (
     "handling_start_h",
     "handling_end_h",
     "departed_h",
+    "wait_h",
 )
 
 
@@ -169,12 +281,51 @@ def _read_visits(path: Path) -> pd.DataFrame:
     The file may hold every call of hundreds of replications; the figures need a
     representative sample, and memory must not grow with the number of replications.
     """
+    names = set(_schema(path))
+    cols = [c for c in VISIT_COLUMNS if c in names]
+    _need(path, names, ("terminal", "arrived_h", "entered_h"))
+    filters = [("replication", "<", FIGURE_REPLICATIONS)] if "replication" in names else None
+    return read_parquet(path, (), columns=cols, filters=filters)
+
+
+LEVEL_COLUMNS = ("time_h", "series", "terminal", "value")
+
+
+def _schema(path: Path) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    names = set(pq.read_schema(path).names)
-    cols = [c for c in VISIT_COLUMNS if c in names]
-    if "replication" in names:
-        return pd.read_parquet(
-            path, columns=cols, filters=[("replication", "<", FIGURE_REPLICATIONS)]
+    try:
+        return list(pq.read_schema(path).names)
+    except OSError as exc:
+        if exc.errno is None:  # pyarrow's IO errors for a file that is not Parquet
+            raise ResultsError(f"{path}: not a Parquet table ({exc})") from None
+        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, pa.ArrowException) as exc:
+        raise ResultsError(f"{path}: not a Parquet table ({type(exc).__name__})") from None
+
+
+def _need(path: Path, names: set[str], required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise ResultsError(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} " + ", ".join(missing)
         )
-    return pd.read_parquet(path, columns=cols)
+
+
+def read_parquet(path: Path, required: tuple[str, ...], **kw: Any) -> pd.DataFrame:
+    """A Parquet table of a results folder, with the columns it must have.
+
+    Raises:
+        ResultsError: Naming the file, if it is not a readable Parquet table or lacks a
+            required column.
+    """
+    import pyarrow as pa
+
+    _need(path, set(_schema(path)), required)
+    try:
+        return pd.read_parquet(path, **kw)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except (ValueError, pa.ArrowException) as exc:  # damaged past its footer
+        raise ResultsError(f"{path}: not a Parquet table ({type(exc).__name__})") from None

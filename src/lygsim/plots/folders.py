@@ -1,4 +1,4 @@
-"""The figures of a results folder: run, compare, capacity and study folders."""
+"""The figures of a results folder: run, compare, capacity, horizon and study folders."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lygsim.plots._style import SHUTTLE_METRICS, _terminals, label
+from lygsim.plots._style import NON_TERMINALS, SHUTTLE_METRICS, _terminals, label
 from lygsim.plots.capacity import capacity_curve, capacity_gained, growth_horizon
 from lygsim.plots.files import (
     _read_visits,
@@ -16,6 +16,8 @@ from lygsim.plots.files import (
     busiest_week,
     load_levels,
     read_json,
+    read_parquet,
+    read_table,
     read_yaml,
     save,
 )
@@ -31,6 +33,16 @@ _RUN_FIGURES = re.compile(
 _COMPARE_FIGURES = re.compile(r"^(option_comparison|berth_occupancy|shuttle)\.png$")
 _CAPACITY_FIGURES = re.compile(r"^capacity_.+\.png$")
 _STUDY_FIGURES = re.compile(r"^(option_comparison|horizon|capacity_.+)\.png$")
+_HORIZON_FIGURES = re.compile(r"^horizon\.png$")
+_SHUTTLE_CALL_COLUMNS = (
+    "berth_id",
+    "requested_h",
+    "assigned_h",
+    "entered_h",
+    "berthed_h",
+    "load_end_h",
+    "departed_h",
+)
 
 
 def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
@@ -49,7 +61,7 @@ def _with_shuttle_calls(visits: pd.DataFrame, path: Path) -> pd.DataFrame:
     """
     if not path.is_file() or visits.empty:
         return visits
-    calls = pd.read_parquet(path)
+    calls = read_parquet(path, _SHUTTLE_CALL_COLUMNS)
     calls = calls[calls["berth_id"].notna() & calls["assigned_h"].notna()]
     if calls.empty:
         return visits
@@ -94,20 +106,19 @@ def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> l
     if not (folder / "summary.csv").is_file():
         raise FileNotFoundError(f"{folder}: no summary.csv (not a lygsim run folder)")
     out = folder / "figures"
-    summary = pd.read_csv(folder / "summary.csv")
+    summary = read_table(folder / "summary.csv")
     info = _run_info(folder)
-    written = [
-        save(
-            berth_occupancy(summary, info.occupancy_threshold or None),
-            out / "berth_occupancy.png",
-        )
-    ]
+    written = []
+    if ((summary["metric"] == "berth_occupancy") & ~summary["terminal"].isin(NON_TERMINALS)).any():
+        fig = berth_occupancy(summary, info.occupancy_threshold or None)
+        written.append(save(fig, out / "berth_occupancy.png"))
     if (folder / "visits.parquet").is_file():
         visits = _read_visits(folder / "visits.parquet")
         warmup_h = info.warmup_days * 24.0
         if len(visits):
             order = [t for t in _terminals(summary["terminal"]) if t in set(visits["terminal"])]
-            fig = waiting_times(visits, warmup_h, order or None)
+            total = read_json(folder / "manifest.json").get("replications")
+            fig = waiting_times(visits, warmup_h, order or None, int(total) if total else None)
             written.append(save(fig, out / "waiting_times.png"))
             rep0 = visits[visits["replication"] == visits["replication"].min()]
             rep0 = _with_shuttle_calls(rep0, folder / "shuttle_calls.parquet")
@@ -159,7 +170,7 @@ def figures_for_compare(folder: str | Path) -> list[Path]:
     if not (folder / "comparison.csv").is_file():
         raise FileNotFoundError(f"{folder}: no comparison.csv (not a lygsim compare folder)")
     out = folder / "figures"
-    comparison = pd.read_csv(folder / "comparison.csv")
+    comparison = read_table(folder / "comparison.csv")
     written: list[Path] = []
     if len(comparison):
         written.append(save(option_comparison(comparison), out / "option_comparison.png"))
@@ -168,10 +179,10 @@ def figures_for_compare(folder: str | Path) -> list[Path]:
     files = [folder / f"summary_{n}.csv" for n in names if n]
     files = [f for f in files if f.is_file()] or sorted(folder.glob("summary_*.csv"))
     if files:
-        summary = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+        summary = pd.concat([read_table(f) for f in files], ignore_index=True)
         if (summary["metric"] == "berth_occupancy").any():
             base = str(man.get("base") or "")
-            if base:
+            if base and "scenario" in summary.columns:
                 summary["scenario"] = (
                     summary["scenario"].astype(str).replace(base, f"{base} (base)")
                 )
@@ -196,7 +207,7 @@ def _capacity_figures(folder: Path, curve: pd.DataFrame, out: Path) -> list[Path
     """One capacity-curve figure per terminal, practical capacity marked where known."""
     practical: dict[str, dict[str, float]] = defaultdict(dict)
     if (folder / "practical_capacity.csv").is_file():
-        p = pd.read_csv(folder / "practical_capacity.csv")
+        p = read_table(folder / "practical_capacity.csv")
         for r in p.to_dict("records"):
             practical[str(r["terminal"])][str(r.get("scenario", ""))] = float(r["capacity"])
     written = []
@@ -222,7 +233,7 @@ def figures_for_capacity(folder: str | Path) -> list[Path]:
     if not (folder / "capacity.csv").is_file():
         raise FileNotFoundError(f"{folder}: no capacity.csv (not a lygsim capacity folder)")
     out = folder / "figures"
-    written = _capacity_figures(folder, pd.read_csv(folder / "capacity.csv"), out)
+    written = _capacity_figures(folder, read_table(folder / "capacity.csv"), out)
     _prune(out, _CAPACITY_FIGURES, written)
     return written
 
@@ -252,25 +263,54 @@ def figures_for_study(folder: str | Path) -> list[Path]:
     out = folder / "figures"
     written: list[Path] = []
     if (folder / "comparison.csv").is_file():
-        comparison = pd.read_csv(folder / "comparison.csv")
+        comparison = read_table(folder / "comparison.csv")
         if len(comparison):
             written.append(save(option_comparison(comparison), out / "option_comparison.png"))
     if (folder / "capacity.csv").is_file():
-        written += _capacity_figures(folder, pd.read_csv(folder / "capacity.csv"), out)
+        written += _capacity_figures(folder, read_table(folder / "capacity.csv"), out)
     if (folder / "capacity_gained.csv").is_file():
         try:
-            fig = capacity_gained(pd.read_csv(folder / "capacity_gained.csv"))
+            fig = capacity_gained(read_table(folder / "capacity_gained.csv"))
         except ValueError:  # no option moves any practical capacity: nothing to draw
             pass
         else:
             written.append(save(fig, out / "capacity_gained.png"))
     if (folder / "horizon.csv").is_file():
-        horizon = pd.read_csv(folder / "horizon.csv")
-        until = read_yaml(folder / "study.yaml").get("until") or read_json(
-            folder / "manifest.json"
-        ).get("until")
-        if len(horizon):
-            fig = growth_horizon(horizon, int(until) if until else None)
-            written.append(save(fig, out / "horizon.png"))
+        written += _horizon_figure(folder, out)
     _prune(out, _STUDY_FIGURES, written)
+    return written
+
+
+def _horizon_figure(folder: Path, out: Path) -> list[Path]:
+    """The growth-horizon figure of a folder's ``horizon.csv`` (none if it has no terminal)."""
+    horizon = read_table(folder / "horizon.csv")
+    until = read_yaml(folder / "study.yaml").get("until") or read_json(
+        folder / "manifest.json"
+    ).get("until")
+    try:
+        fig = growth_horizon(horizon, int(until) if until else None)
+    except ValueError:  # only port-wide rows: nothing to draw
+        return []
+    return [save(fig, out / "horizon.png")]
+
+
+def figures_for_horizon(folder: str | Path) -> list[Path]:
+    """Write the figure of a ``lygsim horizon`` folder under ``<folder>/figures/``.
+
+    Args:
+        folder: The folder (``horizon.csv``; ``manifest.json`` with ``until``).
+
+    Returns:
+        The PNG files written: ``horizon.png``.
+
+    Raises:
+        FileNotFoundError: If the folder has no ``horizon.csv``.
+        ResultsError: If ``horizon.csv`` cannot be read or lacks a column.
+    """
+    folder = Path(folder)
+    if not (folder / "horizon.csv").is_file():
+        raise FileNotFoundError(f"{folder}: no horizon.csv (not a lygsim horizon folder)")
+    out = folder / "figures"
+    written = _horizon_figure(folder, out)
+    _prune(out, _HORIZON_FIGURES, written)
     return written

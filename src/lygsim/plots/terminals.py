@@ -134,27 +134,36 @@ _WAIT_TICKS = [
     (12, "12 h"),
     (24, "1 day"),
     (48, "2 days"),
-    (96, "4 days"),
     (168, "1 week"),
     (336, "2 weeks"),
     (720, "30 days"),
+    (2160, "90 days"),
+    (8760, "1 year"),
 ]
 
 
 @_styled
 def waiting_times(
-    visits: pd.DataFrame, warmup_h: float = 0.0, terminals: Sequence[str] | None = None
+    visits: pd.DataFrame,
+    warmup_h: float = 0.0,
+    terminals: Sequence[str] | None = None,
+    replications: int | None = None,
 ) -> Figure:
     """Waiting-time distribution by terminal: the share of ships waiting longer than x.
 
-    The wait runs from arrival to entering the channel (``entered_h - arrived_h``: berth,
-    tide and weather waits), over ships that arrived after the warm-up and have entered,
-    pooled over replications. The x axis is logarithmic.
+    The wait runs from arrival to entering the channel (berth, tide and weather waits),
+    over ships that arrived after the warm-up, pooled over the replications in
+    ``visits``. With a ``wait_h`` column (the visits table's), a ship still waiting at the
+    end counts with its wait so far, as in the KPI ``mean_wait_h``; without one, only the
+    ships that entered count. The x axis is logarithmic.
 
     Args:
-        visits: Visits (``terminal, arrived_h, entered_h``).
+        visits: Visits (``terminal, arrived_h, entered_h``; ``wait_h``, ``replication``).
         warmup_h: Ships arriving before this time are left out.
         terminals: Terminals to draw, in this order (default: all, in order of appearance).
+        replications: The replications of the whole run, when ``visits`` holds only some
+            of them: the title says how many were drawn and that the KPI table's means are
+            over all of them.
 
     Returns:
         The figure.
@@ -163,7 +172,13 @@ def waiting_times(
         ValueError: If there are no visits with a wait.
     """
     _require(visits, ["terminal", "arrived_h", "entered_h"], "waiting times")
-    v = visits[(visits["arrived_h"] >= warmup_h) & visits["entered_h"].notna()]
+    v = visits[visits["arrived_h"] >= warmup_h]
+    if "wait_h" in v.columns:
+        v = v[v["wait_h"].notna()]
+        wait = v["wait_h"]
+    else:
+        v = v[v["entered_h"].notna()]
+        wait = v["entered_h"] - v["arrived_h"]
     names = list(terminals) if terminals is not None else _terminals(v["terminal"])
     if v.empty or not names:
         raise ValueError("waiting times: no ship arrived after the warm-up and entered")
@@ -171,7 +186,7 @@ def waiting_times(
     ax = fig.add_subplot()
     lo, hi = _WAIT_TICKS[0][0], _WAIT_TICKS[0][0] * 10
     for i, term in enumerate(names):
-        w = np.sort((v["entered_h"] - v["arrived_h"])[v["terminal"] == term].to_numpy(float))
+        w = np.sort(wait[v["terminal"] == term].to_numpy(float))
         if len(w) == 0:
             continue
         n = len(w)
@@ -201,11 +216,20 @@ def waiting_times(
     ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_xlabel("Waiting time x, arrival to entering the channel (hours, log scale)")
     ax.set_ylabel("Ships waiting longer than x (% of calls)")
-    pooled = ""
-    if "replication" in v.columns and v["replication"].nunique() > 1:
-        pooled = f", {v['replication'].nunique()} replications pooled"
-    ax.set_title(
-        f"Waiting-time distribution by terminal (ships arriving after the warm-up{pooled})"
-    )
+    drawn = int(v["replication"].nunique()) if "replication" in v.columns else 1
+    if replications is not None and replications > drawn:
+        note = (
+            f"The first {drawn} of {replications} replications pooled; the KPI table's means "
+            f"are over all {replications}, so they may differ slightly."
+        )
+    elif drawn > 1:
+        note = (
+            f"{drawn} replications pooled; the KPI table averages the replications' means, so "
+            "its means may differ slightly."
+        )
+    else:
+        note = "One replication."
+    fig.suptitle("Waiting-time distribution by terminal (ships arriving after the warm-up)")
+    ax.set_title(note, fontsize=9)
     ax.legend(loc="upper right", title="terminal")
     return fig
