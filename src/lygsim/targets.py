@@ -5,6 +5,11 @@ A calibration target (``calibration.targets``) names a figure over a calendar pe
 ``tons_per_vehicle``, as Chinese port statistics count them), ``throughput_teu``,
 ``vehicles`` (optionally one terminal) or ``shuttle_capacity_teu`` (the timetable's annual
 carrying capacity). Cargo counts in the period in which its handling ended.
+
+Each replication also records, per target, the cargo *offered*: that of the ships that
+arrived in the period. Its expectation is the rate arithmetic (:func:`expected`), so the
+calibration uses it as a control variate: most of the chance in a replication's figure is
+how many ships happened to arrive, and that part can be taken out exactly.
 """
 
 from __future__ import annotations
@@ -30,6 +35,12 @@ UNITS = {
     "vehicles": "vehicles",
     "shuttle_capacity_teu": "TEU/yr",
 }
+OFFERED = ".offered"  # metric suffix: the cargo offered in a target's period (see measured)
+
+
+def offered_metric(target: str) -> str:
+    """The metric name of a target's offered cargo (``<target>.offered``)."""
+    return target + OFFERED
 
 
 def period_h(scenario: Scenario, start: dt.date, end: dt.date) -> tuple[float, float]:
@@ -68,7 +79,9 @@ def shuttle_capacity(scenario: Scenario) -> float:
 def measured(rec: Records, scenario: Scenario) -> list[tuple[str, str, float]]:
     """Every target's figure in one replication: ``(name, unit, value)``.
 
-    NaN when the period is not wholly inside the observation window.
+    Each target but ``shuttle_capacity_teu`` is followed by its offered cargo
+    (``<name>.offered``): the cargo of the ships that arrived in the period, whatever
+    happened to them after. NaN when the period is not wholly inside the observation window.
     """
     out: list[tuple[str, str, float]] = []
     targets = scenario.calibration.targets
@@ -76,6 +89,7 @@ def measured(rec: Records, scenario: Scenario) -> list[tuple[str, str, float]]:
         return out
     c = rec.visit_columns()
     hend = c["handling_end_h"]
+    arrived = c["arrived_h"]
     size = c["call_size"]
     term = c["terminal"]
     w0, w1 = scenario.scenario.warmup_days * 24.0, rec.end_h
@@ -86,11 +100,15 @@ def measured(rec: Records, scenario: Scenario) -> list[tuple[str, str, float]]:
         p0, p1 = period_h(scenario, tgt.period.start, tgt.period.end)
         if p0 < w0 or p1 > w1:
             out.append((name, UNITS[tgt.figure], math.nan))
+            out.append((offered_metric(name), UNITS[tgt.figure], math.nan))
             continue
         weights = np.asarray([weight(scenario, tgt, t) for t in rec.terminal_names])
         inside = (hend >= p0) & (hend < p1)
         value = float(np.sum(size[inside] * weights[term[inside]]))
         out.append((name, UNITS[tgt.figure], value))
+        came = (arrived >= p0) & (arrived < p1)
+        offered = float(np.sum(size[came] * weights[term[came]]))
+        out.append((offered_metric(name), UNITS[tgt.figure], offered))
     return out
 
 
