@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -206,3 +207,53 @@ def test_study_file_errors(tmp_path, capsys):
     assert main(["study", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "file not found" in err and "Traceback" not in err
+
+
+def _ws_only_capacity(curve: pd.DataFrame, terminal: str) -> float:
+    """The practical capacity by W/S alone, interpolated here from capacity.csv."""
+    g = curve[curve.terminal == terminal].sort_values("demand_factor")
+    f, ws, thru = (g[c].to_numpy() for c in ("demand_factor", "wait_service_ratio", "throughput"))
+    thr = g["threshold"].iloc[0]
+    i = int(np.argmax(ws >= thr))
+    assert ws[i] >= thr > ws[0], "the test needs W/S to cross its threshold inside the range"
+    x = f[i - 1] + (thr - ws[i - 1]) * (f[i] - f[i - 1]) / (ws[i] - ws[i - 1])
+    return float(np.interp(x, f, thru))
+
+
+def test_max_occupancy_binds_in_capacity_and_horizon(tmp_path, capsys):
+    def run(command, occupancy, out):
+        args = [command, str(BASELINE), "--demand", "0.8:1.6:0.2", "--reps", "2"]
+        args += ["--seed", "2", "--days", "200", "--workers", "1", "--out", str(out)]
+        args += ["--set", f"terminals.ore.thresholds.max_occupancy={occupancy}"]
+        if command == "capacity":
+            args += ["--terminal", "ore"]
+        assert main(args) == 0
+        return out
+
+    loose = run("capacity", 1.0, tmp_path / "loose")
+    tight = run("capacity", 0.5, tmp_path / "tight")
+    curve = pd.read_csv(loose / "capacity.csv")
+    assert (curve.max_occupancy == 1.0).all()
+    a = pd.read_csv(loose / "practical_capacity.csv").set_index("terminal").loc["ore"]
+    b = pd.read_csv(tight / "practical_capacity.csv").set_index("terminal").loc["ore"]
+    # an occupancy threshold of 1 never binds: the capacity is the W/S one, as before
+    assert a.binding == "wait_service_ratio" and a.max_occupancy == 1.0
+    assert a.capacity == pytest.approx(_ws_only_capacity(curve, "ore"), rel=1e-9)
+    assert a.capacity == a.capacity_wait_service_ratio and math.isinf(a.capacity_occupancy)
+    # ore berths are about half busy today: an occupancy threshold of 0.5 binds first
+    assert b.binding == "occupancy" and b.max_occupancy == 0.5
+    assert b.capacity < a.capacity and b.capacity == b.capacity_occupancy
+    assert b.capacity_wait_service_ratio == pytest.approx(a.capacity, rel=1e-9)  # same seeds
+    assert b.capacity_ci_low <= b.capacity <= b.capacity_ci_high
+    occ = curve[curve.terminal == "ore"].sort_values("demand_factor")
+    f_occ = np.interp(0.5, occ.berth_occupancy, occ.demand_factor)  # occupancy rises with f
+    assert b.demand_factor_at_capacity == pytest.approx(f_occ, rel=1e-9)
+    capsys.readouterr()
+
+    years = {}
+    for occupancy in (1.0, 0.5):
+        out = run("horizon", occupancy, tmp_path / f"hz{occupancy}")
+        years[occupancy] = pd.read_csv(out / "horizon.csv").set_index("terminal").loc["ore"]
+    assert years[1.0].binding == "wait_service_ratio" and years[0.5].binding == "occupancy"
+    assert years[0.5].year < years[1.0].year
+    assert "the ore terminal reaches berth occupancy 0.50 in" in capsys.readouterr().out

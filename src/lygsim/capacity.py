@@ -7,9 +7,11 @@ with Poisson arrivals drawn by inverting the cumulative rate, a higher level has
 ships arriving a little closer together (common random numbers), so the curves are
 smooth and their differences mostly signal.
 
-The practical capacity of a terminal is the annual throughput at which its waiting time
-over service time (W/S) reaches the scenario's threshold, interpolated between levels;
-its interval comes from where the upper and lower 95% bounds of W/S cross the threshold.
+The practical capacity of a terminal is the annual throughput at which either its waiting
+time over service time (W/S) reaches ``thresholds.max_wait_service_ratio`` or its berth
+occupancy reaches ``thresholds.max_occupancy``, whichever comes first, interpolated between
+levels; its interval comes from where the upper and lower 95% bounds of each measure cross
+its threshold (again whichever first).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ CAPACITY_COLUMNS = [
     "mean_wait_h_ci_high",
     "berths",
     "threshold",
+    "max_occupancy",
 ]
 PRACTICAL_COLUMNS = [
     "terminal",
@@ -58,7 +61,14 @@ PRACTICAL_COLUMNS = [
     "capacity_ci_high",
     "demand_factor_at_capacity",
     "headroom",
+    "max_occupancy",
+    "binding",
+    "capacity_wait_service_ratio",
+    "capacity_occupancy",
 ]
+BINDING_WS = "wait_service_ratio"
+BINDING_OCCUPANCY = "occupancy"
+BINDING_NONE = "none"  # neither threshold is reached within the swept demand range
 
 
 def parse_range(text: str) -> list[float]:
@@ -153,33 +163,60 @@ def _crossing(x: np.ndarray, y: np.ndarray, level: float) -> float:
     return float(x0 + (level - y0) * (x1 - x0) / (y1 - y0))
 
 
-def practical_capacity(curve: pd.DataFrame) -> pd.DataFrame:
-    """Per terminal, the throughput at which W/S reaches its threshold, with an interval.
+def _first(*factors: float) -> float:
+    """The earliest of some crossing factors; NaN only if every one is NaN."""
+    known = [f for f in factors if not math.isnan(f)]
+    return min(known) if known else math.nan
 
-    ``inf`` means W/S stays under the threshold over the whole range (capacity beyond the
-    highest level); ``-inf`` that it is above the threshold already at the lowest level.
+
+def practical_capacity(curve: pd.DataFrame) -> pd.DataFrame:
+    """Per terminal, the throughput at which a threshold is first reached, with an interval.
+
+    The thresholds are W/S (``threshold``) and berth occupancy (``max_occupancy``); the
+    capacity is where the first of the two is reached (``binding`` names it), and each
+    bound is where the first of the two bounds of W/S or of occupancy crosses. A
+    ``max_occupancy`` of 1 (or a curve without that column) never binds: occupancy reaches
+    1 only in an overloaded terminal, whose W/S has passed any threshold before.
+
+    ``inf`` means neither threshold is reached over the whole range (capacity beyond the
+    highest level, ``binding`` ``none``); ``-inf`` that one is passed already at the lowest
+    level.
     """
     rows = []
     for term, g in curve.groupby("terminal", sort=False):
         g = g.sort_values("demand_factor")
         thr = float(g["threshold"].iloc[0])
+        occ_thr = float(g["max_occupancy"].iloc[0]) if "max_occupancy" in g else math.nan
         f = g["demand_factor"].to_numpy()
         thru = g["throughput"].to_numpy()
 
-        def at(
-            ws: np.ndarray, f: np.ndarray = f, thr: float = thr, thru: np.ndarray = thru
-        ) -> float:
-            x = _crossing(f, ws, thr)
+        def cross(column: str, level: float, g: pd.DataFrame = g, f: np.ndarray = f) -> float:
+            if math.isnan(level) or (level >= 1.0 and column.startswith("berth_occupancy")):
+                return math.inf  # no occupancy threshold: it never binds
+            return _crossing(f, g[column].to_numpy(dtype=float), level)
+
+        def at(x: float, f: np.ndarray = f, thru: np.ndarray = thru) -> float:
             if math.isinf(x) or math.isnan(x):
                 return x
             return float(np.interp(x, f, thru))
 
-        cap = at(g["wait_service_ratio"].to_numpy())
-        lo = at(g["wait_service_ratio_ci_high"].to_numpy())
-        hi = at(g["wait_service_ratio_ci_low"].to_numpy())
+        f_ws = cross("wait_service_ratio", thr)
+        f_occ = cross("berth_occupancy", occ_thr)
+        f_cap = _first(f_ws, f_occ)
+        # the upper bounds cross first and give the lower capacity bound
+        f_lo = _first(
+            cross("wait_service_ratio_ci_high", thr), cross("berth_occupancy_ci_high", occ_thr)
+        )
+        f_hi = _first(
+            cross("wait_service_ratio_ci_low", thr), cross("berth_occupancy_ci_low", occ_thr)
+        )
+        if math.isnan(f_cap) or f_cap == math.inf:
+            binding = BINDING_NONE
+        else:
+            binding = BINDING_OCCUPANCY if f_occ < f_ws else BINDING_WS
+        cap = at(f_cap)
         now = g.loc[np.isclose(g["demand_factor"], 1.0), "throughput"]
         now_v = float(now.iloc[0]) if len(now) else math.nan
-        f_cap = _crossing(f, g["wait_service_ratio"].to_numpy(), thr)
         rows.append(
             (
                 term,
@@ -188,10 +225,14 @@ def practical_capacity(curve: pd.DataFrame) -> pd.DataFrame:
                 int(g["berths"].iloc[0]),
                 now_v,
                 cap,
-                lo,
-                hi,
+                at(f_lo),
+                at(f_hi),
                 f_cap,
                 cap / now_v - 1 if now_v and math.isfinite(cap) else math.nan,
+                occ_thr,
+                binding,
+                at(f_ws),
+                at(f_occ),
             )
         )
     return pd.DataFrame(rows, columns=PRACTICAL_COLUMNS)
@@ -274,6 +315,7 @@ def sweep(
                     *get("mean_wait_h"),
                     sum(g.count for g in term.berths.values()),
                     term.thresholds.max_wait_service_ratio,
+                    term.thresholds.max_occupancy,
                 )
             )
     curve = pd.DataFrame(rows, columns=CAPACITY_COLUMNS)
@@ -301,12 +343,13 @@ def horizon_years(scenario: Scenario, practical: pd.DataFrame, until: int) -> pd
 
     The observation window's calendar year is the base year; each later year's demand
     follows the streams' growth rates; the year is reached when the demand factor passes
-    the one at which W/S meets the threshold.
+    the one at which the first threshold (W/S or berth occupancy) is met.
 
     Returns:
         Columns ``scenario, terminal, threshold, demand_factor_at_capacity, year,
-        year_ci_low, year_ci_high`` (year NaN: not before ``until``; the base year if
-        already congested).
+        year_ci_low, year_ci_high, max_occupancy, binding`` (year NaN: not before
+        ``until``; the base year if already congested; ``binding`` as in
+        :func:`practical_capacity`).
     """
     t0, _ = _window(scenario)
     import datetime as dt
@@ -341,7 +384,11 @@ def horizon_years(scenario: Scenario, practical: pd.DataFrame, until: int) -> pd
                 if math.isfinite(r.capacity_ci_high)
                 else math.nan
             )
-        rows.append((scenario.scenario.name, r.terminal, r.threshold, f_cap, year, lo, hi))
+        occ = getattr(r, "max_occupancy", math.nan)
+        binding = getattr(r, "binding", BINDING_WS)
+        rows.append(
+            (scenario.scenario.name, r.terminal, r.threshold, f_cap, year, lo, hi, occ, binding)
+        )
     return pd.DataFrame(
         rows,
         columns=[
@@ -352,6 +399,8 @@ def horizon_years(scenario: Scenario, practical: pd.DataFrame, until: int) -> pd
             "year",
             "year_ci_low",
             "year_ci_high",
+            "max_occupancy",
+            "binding",
         ],
     )
 
@@ -359,8 +408,18 @@ def horizon_years(scenario: Scenario, practical: pd.DataFrame, until: int) -> pd
 def describe_horizon(table: pd.DataFrame, until: int) -> list[str]:
     """One sentence per terminal, naming only the options that move the year.
 
-    For example: "the container terminal reaches W/S 0.10 in 2028; with option_x, in 2031".
+    For example: "the container terminal reaches W/S 0.10 in 2028; with option_x, in 2031",
+    or "the ore terminal reaches berth occupancy 0.60 in 2026" where occupancy binds.
     """
+
+    def what(r: pd.Series) -> str:
+        binding = r.get("binding", BINDING_WS)
+        occ = r.get("max_occupancy", math.nan)
+        if binding == BINDING_OCCUPANCY:
+            return f"berth occupancy {occ:.2f}"
+        if binding == BINDING_NONE and isinstance(occ, float) and occ < 1.0:
+            return f"W/S {r.threshold:.2f} or berth occupancy {occ:.2f}"
+        return f"W/S {r.threshold:.2f}"
 
     def when(r: pd.Series) -> str:
         if math.isnan(r.year):
@@ -380,7 +439,7 @@ def describe_horizon(table: pd.DataFrame, until: int) -> list[str]:
         if base not in rows.index:
             continue
         b = rows.loc[base]
-        parts = [f"the {term} terminal reaches W/S {b.threshold:.2f} {when(b)}"]
+        parts = [f"the {term} terminal reaches {what(b)} {when(b)}"]
         for sc in scenarios[1:]:
             if sc in rows.index:
                 r = rows.loc[sc]
