@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +88,37 @@ def write_yaml(tmp_path: Path) -> Callable[..., Path]:
         return dump(tmp_path / name, data)
 
     return write
+
+
+@contextlib.contextmanager
+def read_only(*paths: Path) -> Iterator[None]:
+    """Make folders and files read-only for this process, then writable again.
+
+    Permission bits do not stop root, so as root the paths are made immutable instead
+    (``chattr +i``, which root cannot write through either); where the file system has no
+    such attribute the test is skipped.
+    """
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in paths}
+        for p in paths:
+            p.chmod(modes[p] & ~0o222)
+        try:
+            yield
+        finally:
+            for p in paths:
+                p.chmod(modes[p])
+        return
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        pytest.skip("running as root and chattr is not installed: cannot make a folder read-only")
+    done: list[Path] = []
+    try:
+        for p in paths:
+            proc = subprocess.run([chattr, "+i", str(p)], capture_output=True, check=False)
+            if proc.returncode != 0:
+                pytest.skip(f"running as root and chattr +i fails here: {proc.stderr!r}")
+            done.append(p)
+        yield
+    finally:
+        for p in reversed(done):
+            subprocess.run([chattr, "-i", str(p)], capture_output=True, check=False)

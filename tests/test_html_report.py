@@ -9,12 +9,14 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
+from conftest import read_only
 from lygsim import plots
 from lygsim.cli import main
 from lygsim.errors import UsageError
@@ -324,7 +326,7 @@ def overloaded_folder(tmp_path_factory) -> tuple[Path, str]:
     args = ["run", str(mm1), "--days", "565", "--reps", "2", "--workers", "1"]
     args += ["--set", "arrivals.poisson.interarrival_h.mean=8.3333", "--out", str(out)]
     proc = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "lygsim"), *args],
+        [sys.executable, "-m", "lygsim", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -432,7 +434,7 @@ def test_report_on_a_broken_folder_is_one_line_naming_the_file(case, run_folder,
     shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("runs"))
     name = _break(folder, case)
     proc = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "lygsim"), "report", str(folder)],
+        [sys.executable, "-m", "lygsim", "report", str(folder)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -445,23 +447,17 @@ def test_report_on_a_broken_folder_is_one_line_naming_the_file(case, run_folder,
     assert str(folder / name) in lines[0], lines[0]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_report_on_a_read_only_folder_is_one_line(run_folder, tmp_path):
     folder = tmp_path / "run"
     shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("runs"))
-    for p in [folder, *folder.rglob("*")]:
-        p.chmod(p.stat().st_mode & ~0o222)
-    try:
+    with read_only(*[p for p in [folder, *folder.rglob("*")] if p.is_dir()]):
         proc = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "lygsim"), "report", str(folder)],
+            [sys.executable, "-m", "lygsim", "report", str(folder)],
             capture_output=True,
             text=True,
             timeout=120,
             check=False,
         )
-    finally:
-        for p in [folder, *folder.rglob("*")]:
-            p.chmod(p.stat().st_mode | 0o200)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert str(folder) in proc.stderr and "Traceback" not in proc.stderr

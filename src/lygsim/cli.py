@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scale each terminal's demand over a range of factors (same seeds at "
         "every level) and write capacity.csv (throughput, occupancy, W/S and wait with 95% "
         "intervals per level) and practical_capacity.csv (the annual throughput at which W/S "
-        "reaches the terminal's threshold, with an interval) to the output folder (default "
+        "or berth occupancy first reaches the terminal's threshold, with an interval and the "
+        "threshold that binds) to the output folder (default "
         "results/<name>/capacity/), with capacity-curve figures.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
@@ -155,8 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
         "horizon",
         help="the year each terminal reaches its threshold, for a base and options",
         description="With the scenarios' growth rates, find the first year in which each "
-        "terminal passes its W/S threshold, for the base scenario and each option. Writes "
-        "horizon.csv to the output folder (default results/<name>/horizon/).",
+        "terminal passes its W/S or berth-occupancy threshold, for the base scenario and "
+        "each option. Writes horizon.csv to the output folder (default results/<name>/horizon/).",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="base scenario YAML file")
     p.add_argument("options", nargs="*", metavar="OPTION", help="option scenario YAML files")

@@ -139,12 +139,13 @@ FIGURE_CAPTIONS: list[tuple[str, str]] = [
     (
         "capacity_gained",
         "Practical capacity gained by each option: the change of the annual throughput at "
-        "which W/S reaches the terminal's threshold.",
+        "which W/S or berth occupancy first reaches the terminal's threshold.",
     ),
     (
         "horizon",
         "Growth horizon: the first year in which each terminal's demand passes its practical "
-        "capacity, with the years from the capacity's 95% interval.",
+        "capacity (W/S or berth occupancy at its threshold, whichever comes first), with the "
+        "years from the capacity's 95% interval.",
     ),
     (
         "capacity",
@@ -578,6 +579,10 @@ def _practical_capacity(folder: Path) -> pd.DataFrame | None:
     return pd.concat(tables, ignore_index=True)
 
 
+# practical_capacity.csv and horizon.csv name the threshold that binds first
+_BINDING = {"wait_service_ratio": "W/S", "occupancy": "berth occupancy", "none": "-"}
+
+
 def _capacity_section(folder: Path, until: Any) -> str:
     out: list[str] = []
     practical = _practical_capacity(folder)
@@ -597,29 +602,34 @@ def _capacity_section(folder: Path, until: Any) -> str:
                 + (f"<td>{esc(r['scenario'])}</td>" if multi else "")
                 + f"<td>{esc(r['terminal'])}</td><td>{esc(unit)}</td>"
                 f'<td class="num">{esc(_num(r.get("threshold"), "ratio"))}</td>'
+                f'<td class="num">{esc(_num(r.get("max_occupancy"), "ratio"))}</td>'
                 f'<td class="num">{esc(r.get("berths", ""))}</td>'
                 f'<td class="num">{esc(_num(r.get("throughput_now"), "count"))}</td>'
                 f'<td class="num">{esc(cap)}{ci}</td>'
                 f'<td class="num">{esc(_num(r.get("demand_factor_at_capacity"), "ratio"))}</td>'
-                f'<td class="num">{esc(_num(r.get("headroom"), "pct"))}</td></tr>'
+                f'<td class="num">{esc(_num(r.get("headroom"), "pct"))}</td>'
+                f"<td>{esc(_BINDING.get(str(r.get('binding', '')), '-'))}</td></tr>"
             )
         out.append('<h2 id="capacity">Practical capacity</h2>')
         out.append(
-            '<p class="note">The annual throughput at which W/S reaches the terminal\'s '
-            "threshold, interpolated between demand levels; in brackets where the 95% bounds "
-            "of W/S cross it. Headroom: capacity over today's throughput, minus one."
+            '<p class="note">The annual throughput at which W/S or berth occupancy first '
+            "reaches the terminal's threshold (the binding one is named), interpolated between "
+            "demand levels; in brackets where the 95% bounds cross it. Headroom: capacity over "
+            "today's throughput, minus one."
             + (" Options are listed where they differ from the base." if multi else "")
             + "</p>"
         )
         headers = [
             "terminal",
             "unit",
-            "W/S threshold",
+            "max W/S",
+            "max occupancy",
             "berths",
             "throughput now (per year)",
             "practical capacity (per year)",
             "demand factor at capacity",
             "headroom",
+            "binding threshold",
         ]
         out.append(_table(["scenario", *headers] if multi else headers, rows))
     gained = folder / "capacity_gained.csv"
@@ -658,7 +668,9 @@ def _capacity_section(folder: Path, until: Any) -> str:
             rows.append(
                 f"<tr><td>{esc(r.get('scenario', ''))}</td><td>{esc(r['terminal'])}</td>"
                 f'<td class="num">{esc(_num(r.get("threshold"), "ratio"))}</td>'
+                f'<td class="num">{esc(_num(r.get("max_occupancy"), "ratio"))}</td>'
                 f'<td class="num">{esc(year)}<span class="ci">[{esc(lo)}, {esc(hi)}]</span></td>'
+                f"<td>{esc(_BINDING.get(str(r.get('binding', '')), '-'))}</td>"
                 "</tr>"
             )
         out.append('<h2 id="horizon">Growth horizon</h2>')
@@ -667,7 +679,8 @@ def _capacity_section(folder: Path, until: Any) -> str:
             "scenario's rates, passes the practical capacity; in brackets the years from the "
             "capacity's interval. Options are listed where they move the year.</p>"
         )
-        out.append(_table(["scenario", "terminal", "W/S threshold", "year"], rows))
+        headers = ["scenario", "terminal", "max W/S", "max occupancy", "year", "binding threshold"]
+        out.append(_table(headers, rows))
     return "".join(out)
 
 

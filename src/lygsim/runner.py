@@ -522,7 +522,14 @@ def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int
     ``--days`` replaces the scenario's horizon; a target whose period then falls outside
     the observation window is refused (its figure is for a calendar period).
     """
-    from lygsim.calibrate import calibrate, calibrated_yaml, format_table, measure
+    from lygsim.calibrate import (
+        calibrate,
+        calibrated_yaml,
+        format_rounds,
+        format_table,
+        measure,
+        round_line,
+    )
 
     started_at = time.time()
     _check_common(args, min_reps=2)
@@ -543,19 +550,22 @@ def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int
             progress.stage(f"{name}: measuring the calibration targets, {args.reps} replications")
             table, _ = measure(scenario, args.reps, args.seed, **kw)
             written = None
+            rounds = ""
         else:
-            progress.stage(f"{name}: calibrating, {args.reps} replications per round")
+            progress.stage(
+                f"{name}: calibrating, at least {args.reps} replications per round (more until "
+                "each target's estimate is precise enough)"
+            )
             result = calibrate(
                 scenario,
                 args.reps,
                 args.seed,
-                progress=lambda i, t: progress.stage(
-                    f"round {i}: largest error {t['rel_error'].abs().max():.3%}"
-                ),
+                progress=lambda i, t: progress.stage(round_line(i, t)),
                 **kw,
             )
             table = result.table
             written = out / f"{name}_calibrated.yaml"
+            rounds = format_rounds(result)
         with writing(out, started_at):
             if written is not None:
                 write_text(
@@ -580,6 +590,7 @@ def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int
     if not args.quiet:
         print(format_table(table))
         if written is not None:
+            print(rounds)
             print(f"calibrated scenario: {written}")
         print(f"results written to {out}/")
     return 0
@@ -634,9 +645,10 @@ def _sweep_all(args, scenarios, factors, reps, progress, out):  # type: ignore[n
 def format_practical(practical: pd.DataFrame) -> str:
     """Practical capacity per terminal as a readable table."""
     lines = [
-        f"{'terminal':<13}{'unit':<10}{'max W/S':>8}{'berths':>7}{'now':>15}"
-        f"{'capacity':>15}{'95% interval':>32}{'headroom':>10}"
+        f"{'terminal':<13}{'unit':<10}{'max W/S':>8}{'max occ':>8}{'berths':>7}{'now':>15}"
+        f"{'capacity':>15}{'95% interval':>32}{'headroom':>10}  binding"
     ]
+    binding_names = {"wait_service_ratio": "W/S", "occupancy": "occupancy", "none": "-"}
 
     def num(v: float) -> str:
         if v == float("inf"):
@@ -648,9 +660,11 @@ def format_practical(practical: pd.DataFrame) -> str:
     for r in practical.itertuples():
         ci = f"[{num(r.capacity_ci_low)}, {num(r.capacity_ci_high)}]"
         head = "-" if pd.isna(r.headroom) else f"{r.headroom:+.0%}"
+        occ = getattr(r, "max_occupancy", float("nan"))
+        binding = binding_names.get(str(getattr(r, "binding", "none")), "-")
         lines.append(
-            f"{r.terminal:<13}{r.unit:<10}{r.threshold:>8.2f}{r.berths:>7}"
-            f"{num(r.throughput_now):>15}{num(r.capacity):>15}{ci:>32}{head:>10}"
+            f"{r.terminal:<13}{r.unit:<10}{r.threshold:>8.2f}{occ:>8.2f}{r.berths:>7}"
+            f"{num(r.throughput_now):>15}{num(r.capacity):>15}{ci:>32}{head:>10}  {binding}"
         )
     return "\n".join(lines)
 
@@ -694,7 +708,10 @@ def capacity_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             if getattr(args, "figures", True):
                 _figures(out, "capacity")
     if not args.quiet:
-        print(f"{name}: practical capacity (annual throughput at which W/S reaches its threshold)")
+        print(
+            f"{name}: practical capacity (annual throughput at which W/S or berth occupancy "
+            "first reaches its threshold)"
+        )
         print(format_practical(result.practical))
         print(f"results written to {out}/")
     return 0
@@ -919,7 +936,7 @@ def study_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     if not args.quiet:
         print(comparison_table(cmp.table))
         print()
-        print("practical capacity gained (annual throughput at the W/S threshold):")
+        print("practical capacity gained (annual throughput at the W/S or occupancy threshold):")
         for g in gained_df.itertuples():
             if pd.notna(g.gained) and g.gained != 0 and abs(g.gained_share) > 0.005:
                 print(

@@ -265,14 +265,15 @@ def capacity_gained(gained: pd.DataFrame, min_share: float = 0.001) -> Figure:
     ax.set_ylabel("Terminal and option")
     ax.grid(axis="y", visible=False)
     ax.set_title(
-        "Practical capacity gained by each option (annual throughput at the W/S threshold)"
+        "Practical capacity gained by each option\n(annual throughput at the W/S or "
+        "berth-occupancy threshold, whichever binds first)"
     )
     return fig
 
 
 @_styled
 def growth_horizon(horizon: pd.DataFrame, until: int | None = None) -> Figure:
-    """The year each terminal passes its W/S threshold, for the base and each option.
+    """The year each terminal passes its threshold (W/S or occupancy), per scenario.
 
     Args:
         horizon: ``horizon.csv`` rows (``scenario, terminal, threshold, year,
@@ -357,7 +358,9 @@ def growth_horizon(horizon: pd.DataFrame, until: int | None = None) -> Figure:
     ticks = list(range(first, last + 1, max(1, (last - first) // 12 or 1)))
     ax.set_xticks([*ticks, beyond], [*map(str, ticks), f"after\n{last}"])
     ax.set_xlim(first - 0.7, beyond + 0.7)
-    ax.set_xlabel("Calendar year in which W/S first exceeds the terminal's threshold (year)")
+    ax.set_xlabel(
+        "Calendar year in which W/S or occupancy first passes the terminal's threshold (year)"
+    )
     ax.set_ylabel("Terminal")
     ax.grid(axis="y", visible=False)
     handles.append(Line2D([], [], color="black", linewidth=1.3, label="95% interval"))
@@ -366,7 +369,7 @@ def growth_horizon(horizon: pd.DataFrame, until: int | None = None) -> Figure:
     )
     fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)))
     ax.set_title(
-        "Growth horizon: when each terminal reaches its W/S threshold"
+        "Growth horizon: when each terminal reaches its W/S or occupancy threshold"
         + ("\n(options that leave a terminal's year unchanged are not repeated)" if n > 1 else "")
     )
     return fig
