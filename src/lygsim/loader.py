@@ -320,6 +320,14 @@ _REMOVED = {
         "removed: a class is tide-bound when its draft + ukc_m exceeds channel_depth_m; "
         "to force one, set ship_classes.NAME.tide_bound: true (or false)"
     ),
+    ("shuttle",): (
+        "removed: write 'services: {shuttle: {name: Lianshen Express, corridor: corridor, "
+        "...}}' with the shuttle's fields under the service's key"
+    ),
+    ("corridor",): (
+        "removed: write 'corridors: {corridor: {name: Shanghai data corridor, ...}}' with the "
+        "corridor's fields, and name it in each service's 'corridor:'"
+    ),
 }
 """Keys that existed once, with what to write instead."""
 

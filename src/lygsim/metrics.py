@@ -2,9 +2,10 @@
 
 Per-ship figures (waits, service, turnaround) count the ships that arrived inside the
 observation window; throughput and calls count the calls whose handling ended inside it;
-occupancy, queue length and yard use are time-weighted over the window. The shuttle's
-berth time counts in its terminal's occupancy and busy berths, not in its calls, waits or
-throughput: the shuttle has KPIs of its own (terminal ``shuttle``, and ``corridor``).
+occupancy, queue length and yard use are time-weighted over the window. A shuttle
+service's berth time counts in its terminal's occupancy and busy berths, not in its calls,
+waits or throughput: each service has KPIs of its own (the ``terminal`` column holds the
+service's key, e.g. ``shuttle``), and so does each corridor (its key, e.g. ``corridor``).
 
 A ship's wait runs from arrival to entering the channel towards its berth; it splits into
 the wait for a berth, for the tide and for the weather (:func:`wait_split`), and the causes
@@ -20,7 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from lygsim.records import LEVEL_SERIES, Records, ShuttleRecords
+from lygsim.records import LEVEL_SERIES, CorridorRecords, Records, ServiceRecords
 from lygsim.scenario import Cargo, Scenario
 
 KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
@@ -159,24 +160,48 @@ def _changes(ups: np.ndarray, downs: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return t[keep], value[keep]
 
 
+def _backlog(rec: Records, ti: int) -> tuple[np.ndarray, np.ndarray]:
+    """Changes of the southbound TEU booked and not yet sailed, services of terminal ``ti``."""
+    ups, downs, teu = [], [], []
+    for sh in rec.services.values():
+        if sh.terminal == ti:
+            boxes = sh.box_columns(rec.end_h)
+            sailed = boxes["sailed_h"]
+            ups.append(boxes["booked_h"])
+            downs.append(sailed[~np.isnan(sailed)])
+            teu.append(float(sh.batch_teu))
+    if len(ups) == 1:  # one service: a count of its batches
+        t, v = _changes(ups[0], downs[0])
+        return t, v * teu[0]
+    t = np.concatenate([[0.0], *ups, *downs])
+    d = np.concatenate(
+        [[0.0], *(np.full(len(u), b) for u, b in zip(ups, teu, strict=True))]
+        + [np.full(len(x), -b) for x, b in zip(downs, teu, strict=True)]
+    )
+    order = np.lexsort((-d, t))  # at equal times, rises before falls
+    t, value = t[order], np.cumsum(d[order])
+    keep = np.append(t[1:] != t[:-1], True)  # the value after the last change at a time
+    return t[keep], value[keep]
+
+
 def level_series(rec: Records) -> pd.DataFrame:
     """Level histories (changes only): queue and busy berths per terminal, yards, outages.
 
     Columns: ``time_h, series, terminal, value`` (series and terminal categorical). Queue =
     ships waiting to enter (for a berth, the tide or the weather); berths_busy = berths
-    assigned to a ship or to the shuttle; shuttle_backlog = southbound transfer TEU booked
-    and not yet sailed (keyed by the shuttle's terminal).
+    assigned to a ship or to a shuttle service; shuttle_backlog = southbound transfer TEU
+    booked and not yet sailed (keyed by the services' terminal, all its services together).
     """
     c = rec.visit_columns()
-    sh = rec.shuttle
     parts_t, parts_s, parts_k, parts_v = [], [], [], []
     for ti in range(len(rec.terminal_names)):
         m = c["terminal"] == ti
         entered, assigned, departed = c["entered_h"][m], c["assigned_h"][m], c["departed_h"][m]
-        if sh is not None and sh.terminal == ti:
-            calls = sh.call_columns(rec.end_h)
-            assigned = np.concatenate([assigned, calls["assigned_h"]])
-            departed = np.concatenate([departed, calls["departed_h"]])
+        for sh in rec.services.values():
+            if sh.terminal == ti:
+                calls = sh.call_columns(rec.end_h)
+                assigned = np.concatenate([assigned, calls["assigned_h"]])
+                departed = np.concatenate([departed, calls["departed_h"]])
         for code, ups, downs in (
             (0, c["arrived_h"][m], entered[~np.isnan(entered)]),
             (1, assigned[~np.isnan(assigned)], departed[~np.isnan(departed)]),
@@ -186,14 +211,12 @@ def level_series(rec: Records) -> pd.DataFrame:
             parts_v.append(v)
             parts_s.append(np.full(len(t), code, dtype=np.int8))
             parts_k.append(np.full(len(t), ti, dtype=np.int64))
-    if sh is not None:
-        boxes = sh.box_columns(rec.end_h)
-        sailed = boxes["sailed_h"]
-        t, v = _changes(boxes["booked_h"], sailed[~np.isnan(sailed)])
+    for ti in sorted({sh.terminal for sh in rec.services.values()}):
+        t, v = _backlog(rec, ti)
         parts_t.append(t)
-        parts_v.append(v * sh.batch_teu)
+        parts_v.append(v)
         parts_s.append(np.full(len(t), SERIES.index("shuttle_backlog"), dtype=np.int8))
-        parts_k.append(np.full(len(t), sh.terminal, dtype=np.int64))
+        parts_k.append(np.full(len(t), ti, dtype=np.int64))
     lv = rec.level_columns()
     if len(lv["time_h"]):
         parts_t.append(lv["time_h"])
@@ -258,7 +281,7 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     :data:`WAIT_CAUSES`; ``mean_delay_<kind>_h`` (:data:`BERTH_DELAYS`) are parts of the
     time at berth; ``overloaded`` is :func:`overloaded` (1.0 or 0.0).
     """
-    t0 = scenario.scenario.warmup_days * 24.0
+    t0 = scenario.observed_h[0]
     t1 = rec.end_h
     span = t1 - t0
     c = rec.visit_columns()
@@ -269,7 +292,7 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     port_calls = 0
     all_waits: dict[str, list[np.ndarray]] = {k: [] for k in ("wait_h", *_cause_cols())}
     lv = rec.level_columns()
-    shuttle_calls = rec.shuttle.call_columns(t1) if rec.shuttle is not None else None
+    service_calls = [(sh.terminal, sh.call_columns(t1)) for sh in rec.services.values()]
     for ti, tname in enumerate(rec.terminal_names):
         term = scenario.terminals[tname]
         unit = term.unit
@@ -295,16 +318,17 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         n_berths = sum(g.count for g in term.berths.values())
         a = a0 = np.where(np.isnan(assigned), t1, assigned)
         d = np.where(np.isnan(departed), t1, departed)
-        if shuttle_calls is not None and rec.shuttle is not None and rec.shuttle.terminal == ti:
-            # the shuttle's berth time counts in its terminal's occupancy
-            sa, sd = shuttle_calls["assigned_h"], shuttle_calls["departed_h"]
-            a = np.concatenate([a, np.where(np.isnan(sa), t1, sa)])
-            d = np.concatenate([d, np.where(np.isnan(sd), t1, sd)])
+        for sti, sc in service_calls:
+            if sti == ti:
+                # a shuttle service's berth time counts in its terminal's occupancy
+                sa, sd = sc["assigned_h"], sc["departed_h"]
+                a = np.concatenate([a, np.where(np.isnan(sa), t1, sa)])
+                d = np.concatenate([d, np.where(np.isnan(sd), t1, sd)])
         busy_each = np.clip(np.minimum(d, t1) - np.maximum(a, t0), 0, None)
         busy = busy_each.sum()
         occupancy = float(busy / (n_berths * span))
         # offered load: the berth time the calls arriving in the window ask for (their
-        # number times the mean berth time of those that left), plus the shuttle's
+        # number times the mean berth time of those that left), plus the services'
         hold = departed[left] - assigned[left]
         shuttle_busy = float(busy_each[len(a0) :].sum()) if len(a) > len(a0) else 0.0
         offered = (
@@ -382,12 +406,15 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         ("port", "mean_wait_h", "h", _mean(port_waits["wait_h"])),
     ]
     rows += [("port", f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
-    if rec.shuttle is not None:
-        rows += shuttle_kpis(rec.shuttle, scenario, t0, t1)
+    for key, sh in rec.services.items():
+        rows += service_kpis(key, sh, scenario, t0, t1)
+    for key, cor in rec.corridors.items():
+        served = [sh for sh in rec.services.values() if sh.corridor == key]
+        rows += corridor_kpis(key, cor, served, t0, t1)
     return pd.DataFrame(rows, columns=KPI_COLUMNS)
 
 
-# --- the Lianshen Express and the data corridor ---------------------------------------------
+# --- shuttle services (the Lianshen Express) and data corridors -----------------------------
 # Per-batch arrays can be long (a decade of growing demand is some 400,000 batches), so the
 # KPIs below keep few of them alive at once and use no sort.
 
@@ -404,7 +431,7 @@ def _inside(t: np.ndarray, t0: float, t1: float) -> np.ndarray:
     return (t >= t0) & (t <= t1)  # NaN (not reached) is never inside
 
 
-def box_balance(sh: ShuttleRecords, at_h: float) -> dict[str, float]:
+def box_balance(sh: ServiceRecords, at_h: float) -> dict[str, float]:
     """Southbound transfer TEU by state at ``at_h`` (at most the horizon).
 
     ``booked`` (before ``at_h``) = ``carried`` (sailed) + ``waiting`` + ``in_clearance``;
@@ -425,11 +452,10 @@ def box_balance(sh: ShuttleRecords, at_h: float) -> dict[str, float]:
     }
 
 
-def shuttle_kpis(
-    sh: ShuttleRecords, scenario: Scenario, t0: float, t1: float
+def service_kpis(
+    key: str, sh: ServiceRecords, scenario: Scenario, t0: float, t1: float
 ) -> list[tuple[str, str, str, float]]:
-    """KPI rows of the shuttle (terminal ``shuttle``) and the corridor (``corridor``)."""
-    assert scenario.shuttle is not None
+    """KPI rows of shuttle service ``key`` (the ``terminal`` column holds the key)."""
     calls = sh.call_columns(t1)
     b = float(sh.batch_teu)
     span = t1 - t0
@@ -475,9 +501,10 @@ def shuttle_kpis(
     landed = _inside(inbound["discharged_h"], t0, t1) & ~np.isnan(released)
     release_wait = (released - inbound["discharged_h"])[landed]
 
-    S = "shuttle"
+    S = key
+    capacity = scenario.services[key].annual_capacity_teu
     rows: list[tuple[str, str, str, float]] = [
-        (S, "shuttle_annual_capacity_teu", "TEU/yr", scenario.shuttle.annual_capacity_teu),
+        (S, "shuttle_annual_capacity_teu", "TEU/yr", capacity),
         (S, "sailings", "sailings", float(sailings)),
         (S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
         (S, "sailing_delay_mean_h", "h", _mean(delay)),
@@ -503,54 +530,69 @@ def shuttle_kpis(
         (S, "eta_shared_share", "fraction", _mean(calls["eta_shared"][asked].astype(float))),
         (S, "release_wait_in_mean_h", "h", _mean(release_wait)),
     ]
-    if sh.corridor is None:
-        return rows
-    down = np.asarray(sh.corridor_down, dtype=float).reshape(-1, 2)
-    if sh.corridor:
+    return rows
+
+
+def corridor_kpis(
+    key: str, cor: CorridorRecords, served: list[ServiceRecords], t0: float, t1: float
+) -> list[tuple[str, str, str, float]]:
+    """KPI rows of corridor ``key``, over the boxes of the services it ``served``."""
+    span = t1 - t0
+    down = np.asarray(cor.down, dtype=float).reshape(-1, 2)
+    if cor.enabled:
         lost = np.clip(np.minimum(down[:, 1], t1) - np.maximum(down[:, 0], t0), 0, None).sum()
         availability = float(1.0 - lost / span) if span > 0 else float("nan")
         outages = float(((down[:, 0] >= t0) & (down[:, 0] < t1)).sum())
     else:
         availability, outages = 0.0, 0.0
-    cleared = sh.cleared_h[first:n]
-    done = cleared <= t1
-    clearance = (cleared - booked[first:])[done]
-    C = "corridor"
-    rows += [
+    clearance, by_corridor = [], []
+    for sh in served:
+        # southbound batches booked in the window
+        n = int(np.searchsorted(sh.booked_h, t1, side="left"))
+        first = int(np.searchsorted(sh.booked_h, t0, side="left"))
+        cleared = sh.cleared_h[first:n]
+        done = cleared <= t1
+        clearance.append((cleared - sh.booked_h[first:n])[done])
+        by_corridor.append(sh.by_corridor[first:n][done])
+    times = np.concatenate(clearance) if clearance else np.empty(0)
+    shares = np.concatenate(by_corridor) if by_corridor else np.empty(0, dtype=bool)
+    C = key
+    return [
         (C, "availability", "fraction", availability),
         (C, "outages", "outages", outages),
-        (C, "clearance_time_mean_h", "h", _mean(clearance)),
-        (C, "clearance_time_p95_h", "h", _p95(clearance)),
-        (
-            C,
-            "cleared_by_corridor_share",
-            "fraction",
-            _mean(sh.by_corridor[first:n][done].astype(float)),
-        ),
+        (C, "clearance_time_mean_h", "h", _mean(times)),
+        (C, "clearance_time_p95_h", "h", _p95(times)),
+        (C, "cleared_by_corridor_share", "fraction", _mean(shares.astype(float))),
     ]
-    return rows
+
+
+def _by_service(rec: Records, columns: str) -> pd.DataFrame:
+    """One table of every service's rows (``service`` column first; empty without one)."""
+    frames = []
+    for key, sh in rec.services.items():
+        cols = getattr(sh, columns)(rec.end_h)
+        df = pd.DataFrame(cols)
+        df.insert(0, "service", key)
+        frames.append(df)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def shuttle_calls_frame(rec: Records) -> pd.DataFrame:
-    """The shuttle's calls at Lianyungang, one row per timetable slot (empty without one)."""
-    if rec.shuttle is None:
-        return pd.DataFrame()
-    c = rec.shuttle.call_columns(rec.end_h)
-    berth = c.pop("berth")
-    df = pd.DataFrame(c)
-    df["berth_id"] = pd.Categorical.from_codes(berth, categories=list(rec.berth_ids))
+    """The shuttle services' calls at the port, one row per timetable slot (empty without)."""
+    df = _by_service(rec, "call_columns")
+    if len(df.columns):
+        berth = df.pop("berth").to_numpy()
+        df["berth_id"] = pd.Categorical.from_codes(berth, categories=list(rec.berth_ids))
     return df
 
 
 def transfer_boxes_frame(rec: Records) -> pd.DataFrame:
-    """Southbound transfer batches, one row each (empty without a shuttle)."""
-    if rec.shuttle is None:
-        return pd.DataFrame()
-    return pd.DataFrame(rec.shuttle.box_columns(rec.end_h))
+    """Southbound transfer batches, one row each (empty without a service)."""
+    return _by_service(rec, "box_columns")
 
 
 def inbound_boxes_frame(rec: Records) -> pd.DataFrame:
-    """Northbound batches discharged at Lianyungang, one row each (empty without a shuttle)."""
-    if rec.shuttle is None:
-        return pd.DataFrame()
-    return pd.DataFrame(rec.shuttle.inbound_columns(rec.end_h))
+    """Northbound batches discharged at the port, one row each (empty without a service)."""
+    return _by_service(rec, "inbound_columns")

@@ -115,10 +115,10 @@ def plausibility_warnings(scenario: Scenario, source: str = "") -> list[Problem]
                 f"{period:g} h between high waters; tides are semi-diurnal (12.42 h) or "
                 "diurnal (24.84 h)",
             )
-    if scenario.shuttle is not None:
-        demand = scenario.shuttle.demand
-        _growth(warn, "shuttle.demand.growth_per_year", demand.growth_per_year)
-        _season(warn, "shuttle.demand.seasonality", demand.seasonality)
+    for key, service in scenario.services.items():
+        demand = service.demand
+        _growth(warn, f"services.{key}.demand.growth_per_year", demand.growth_per_year)
+        _season(warn, f"services.{key}.demand.seasonality", demand.seasonality)
     conv = scenario.conversion
     if not 5 <= conv.tons_per_teu <= 25:
         warn(

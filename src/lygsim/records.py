@@ -28,7 +28,7 @@ TIME_FIELDS = (
 # inbound channel waits (before entering: part of the ship's wait) and the delays at the
 # berth (yard space, outages: part of its time at berth)
 WAIT_FIELDS = ("yard_in", "wait_tide_h", "wait_weather_h", "wait_yard_h", "wait_outage_h")
-# waits to leave, known when handling ends (time at berth); counted once the ship has left
+# waits at the berth to leave (time at berth); written when the ship has left
 LEAVE_FIELDS = ("wait_tide_out_h", "wait_weather_out_h")
 LEVEL_SERIES = ("yard", "berths_down")
 
@@ -38,7 +38,8 @@ class VisitColumns:
 
     The fields known at arrival (class, terminal, arrival time, call size, scheduled) come
     from the arrival plan; the rest start as NaN (times) or 0 (waits) and are filled in as
-    the ship moves. ``berth`` is -1 until a berth is assigned.
+    the ship moves (see :mod:`lygsim.model.call`: a time is written only if it is reached
+    before the end of the run). ``berth`` is -1 until a berth is assigned.
     """
 
     def __init__(self, n: int):
@@ -67,7 +68,7 @@ class VisitColumns:
     wait_weather_out_h: array
 
 
-SHUTTLE_CALL_TIMES = (
+SERVICE_CALL_TIMES = (
     "arrived_h",
     "requested_h",
     "assigned_h",
@@ -79,7 +80,7 @@ SHUTTLE_CALL_TIMES = (
     "cast_off_h",
     "departed_h",
 )
-SHUTTLE_CALL_AMOUNTS = (
+SERVICE_CALL_AMOUNTS = (
     "teu_in",
     "teu_out",
     "teu_missed_cutoff",
@@ -87,16 +88,20 @@ SHUTTLE_CALL_AMOUNTS = (
     "wait_tide_h",
     "wait_weather_h",
     "wait_outage_h",
+    "wait_tide_out_h",
+    "wait_weather_out_h",
 )
 
 
-class ShuttleCallColumns:
-    """Preallocated columns of the shuttle's calls at Lianyungang, one per timetable slot.
+class ServiceCallColumns:
+    """Preallocated columns of a shuttle service's calls at the port, one per timetable slot.
 
     ``slot_h`` (the timetabled departure), ``cutoff_h`` and ``vessel`` are known before the
     run; times start as NaN and are written when reached (``departed_h``: left the berth,
     i.e. sailed), amounts start at 0; ``berth`` is -1 until a berth is assigned and
     ``eta_shared`` is 1 when the corridor shared the call's ETA (a reserved berth window).
+    The waits for the channel are split as a ship's: inbound (``wait_tide_h``,
+    ``wait_weather_h``) and at the berth to leave (``wait_tide_out_h``, ...).
     """
 
     def __init__(self, slot_h: np.ndarray, cutoff_h: float, vessels: int):
@@ -108,9 +113,9 @@ class ShuttleCallColumns:
         self.vessel = array("q", (np.arange(n, dtype=np.int64) % vessels).tobytes())
         nan_block = array("d", [NAN]) * n
         zero_block = array("d", [0.0]) * n
-        for name in SHUTTLE_CALL_TIMES:
+        for name in SERVICE_CALL_TIMES:
             setattr(self, name, array("d", nan_block))
-        for name in SHUTTLE_CALL_AMOUNTS:
+        for name in SERVICE_CALL_AMOUNTS:
             setattr(self, name, array("d", zero_block))
         self.berth = array("q", [-1]) * n
         self.eta_shared = array("b", [0]) * n
@@ -135,6 +140,8 @@ class ShuttleCallColumns:
     wait_tide_h: array
     wait_weather_h: array
     wait_outage_h: array
+    wait_tide_out_h: array
+    wait_weather_out_h: array
 
 
 def _view(a: array, dtype: type) -> np.ndarray:
@@ -142,8 +149,21 @@ def _view(a: array, dtype: type) -> np.ndarray:
 
 
 @dataclass
-class ShuttleRecords:
-    """What the Lianshen Express and the data corridor recorded in one replication.
+class CorridorRecords:
+    """What a data corridor recorded: switched on or off, and its outages.
+
+    Attributes:
+        enabled: False when the scenario switches the corridor off.
+        down: The outages ``(start_h, end_h)``, merged.
+    """
+
+    enabled: bool
+    down: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class ServiceRecords:
+    """What one shuttle service (the Lianshen Express) recorded in one replication.
 
     Southbound transfer boxes are batches of ``batch_teu`` TEU, all booked before the run
     (``booked_h``, sorted) with their clearance already known (``cleared_h``,
@@ -152,11 +172,10 @@ class ShuttleRecords:
     that finished discharging.
 
     Attributes:
-        terminal: Index of the terminal where the shuttle berths.
+        terminal: Index of the terminal where the service berths.
         capacity_teu, batch_teu, sea_time_h, shanghai_time_h: From the scenario.
         calls: One row per timetable slot.
-        corridor: True/False for a corridor switched on/off, None for no corridor section.
-        corridor_down: The corridor's outages ``(start_h, end_h)``, merged.
+        corridor: Key of the corridor that clears its boxes, or None (not modelled).
     """
 
     terminal: int
@@ -164,13 +183,12 @@ class ShuttleRecords:
     batch_teu: int
     sea_time_h: float
     shanghai_time_h: float
-    calls: ShuttleCallColumns
+    calls: ServiceCallColumns
     booked_h: np.ndarray
     cleared_h: np.ndarray
     by_corridor: np.ndarray
     sailing: np.ndarray
-    corridor: bool | None = None
-    corridor_down: list[tuple[float, float]] = field(default_factory=list)
+    corridor: str | None = None
     in_call: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     in_teu: np.ndarray = field(default_factory=lambda: np.empty(0))
     in_cleared_h: np.ndarray = field(default_factory=lambda: np.empty(0))
@@ -185,7 +203,7 @@ class ShuttleRecords:
             "slot_h": _view(c.slot_h, np.float64),
             "cutoff_h": _view(c.cutoff_h, np.float64),
         }
-        for name in (*SHUTTLE_CALL_TIMES, *SHUTTLE_CALL_AMOUNTS):
+        for name in (*SERVICE_CALL_TIMES, *SERVICE_CALL_AMOUNTS):
             out[name] = _view(getattr(c, name), np.float64)
         out["berth"] = _view(c.berth, np.int64)
         out["eta_shared"] = _view(c.eta_shared, np.int8).astype(bool)
@@ -258,7 +276,8 @@ class Records:
         notes: Warnings about the scenario raised while building the model.
         closures: Weather closures ``(start_h, end_h)``.
         yard_state: Per terminal index: ``(initial, final level, gone inland)``.
-        shuttle: The Lianshen Express and corridor records, or None without a shuttle.
+        services: Shuttle services' records by key, in the scenario's order.
+        corridors: Data corridors' records by key (those of running services).
     """
 
     plan: dict[str, np.ndarray] = field(default_factory=dict)
@@ -276,8 +295,8 @@ class Records:
     notes: list[str] = field(default_factory=list)
     closures: list[tuple[float, float]] = field(default_factory=list)
     yard_state: dict[int, tuple[float, float, float]] = field(default_factory=dict)
-    finalized: bool = False
-    shuttle: ShuttleRecords | None = None
+    services: dict[str, ServiceRecords] = field(default_factory=dict)
+    corridors: dict[str, CorridorRecords] = field(default_factory=dict)
 
     def log_level(self, t: float, series: int, key: int, value: float) -> None:
         """Record that level ``series``/``key`` became ``value`` at time ``t``."""
@@ -286,30 +305,8 @@ class Records:
         self.level_key.append(key)
         self.level_value.append(value)
 
-    def finalize(self) -> None:
-        """Close the visit records once the run is over (in place, idempotent).
-
-        Times written ahead for a step already scheduled but beyond the horizon become
-        NaN (not reached), and the waits to leave (:data:`LEAVE_FIELDS`, kept apart from
-        the inbound ``wait_tide_h`` and ``wait_weather_h``) count only for the ships that
-        left. Doing it once, in place, lets every reader take views instead of copies.
-        """
-        if self.finalized or self.cols is None:
-            self.finalized = True
-            return
-        cols = self.cols
-        for name in TIME_FIELDS:
-            t = np.frombuffer(getattr(cols, name), dtype=np.float64)
-            t[t >= self.end_h] = NAN
-        # the wait to leave is known when handling ends; it counts once the ship has left
-        stayed = np.isnan(np.frombuffer(cols.departed_h, dtype=np.float64))
-        for name in LEAVE_FIELDS:
-            np.frombuffer(getattr(cols, name), dtype=np.float64)[stayed] = 0.0
-        self.finalized = True
-
     def visit_columns(self) -> dict[str, np.ndarray]:
         """The visits of ships that arrived, one read-only numpy array (a view) per field."""
-        self.finalize()
         n = self.n_arrived
         out = {
             "ship_id": np.arange(n, dtype=np.int64),

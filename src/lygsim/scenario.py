@@ -609,16 +609,19 @@ class TransferDemand(Model):
 
 
 class Shuttle(Model):
-    """The Lianshen Express: a timetabled container shuttle to Shanghai.
+    """A timetabled container shuttle service to another port (the Lianshen Express).
 
     Vessel ``v`` of ``vessels`` sails the timetable's departures ``v``, ``v + vessels``, ...
-    from Lianyungang; each vessel goes to Shanghai and back between its departures.
-    Transfer boxes are cleared through the ``corridor`` section (``enabled: false`` for
-    manual clearance only); without a corridor section, clearance is not modelled (a box
-    is ready when booked) and the shuttle gets no reserved berth window.
+    from the port; each vessel goes to the other port and back between its departures.
+    Transfer boxes are cleared through the corridor named by ``corridor`` (a key of
+    ``corridors``; one switched off clears by hand only); without one, clearance is not
+    modelled (a box is ready when booked) and the service gets no reserved berth window.
     """
 
-    enabled: bool = Field(True, description="false: no shuttle (and no transfer boxes).")
+    name: Annotated[str, Field(max_length=80)] | None = Field(
+        None, description="Display name (figures, report); unset: the service's key."
+    )
+    enabled: bool = Field(True, description="false: no service (and no transfer boxes).")
     terminal: Name = Field(description="Container terminal where the shuttle berths.")
     berth_group: Name | None = Field(None, description="Berth group used; unset: any that fits.")
     vessels: Annotated[Integer, Field(ge=1, le=50)] = Field(
@@ -650,6 +653,11 @@ class Shuttle(Model):
         description="Discharge and loading rate at Lianyungang, all cranes together, TEU/h.",
     )
     demand: TransferDemand = Field(description="Transfer boxes booked for the shuttle.")
+    corridor: Name | None = Field(
+        None,
+        description="Data corridor that clears the boxes and shares the ETA (a key of "
+        "corridors); unset: clearance not modelled.",
+    )
 
     @model_validator(mode="after")
     def _checks(self) -> Shuttle:
@@ -696,13 +704,16 @@ class OfficeHours(Model):
 
 
 class Corridor(Model):
-    """The Shanghai data corridor: messages, outages, automatic and manual clearance.
+    """A data corridor (the Shanghai one): messages, outages, automatic and manual clearance.
 
-    When the corridor is up, a box's documents go as a message when it is booked and are
-    cleared automatically; when it is down or switched off, clearance is manual and only
-    progresses during office hours.
+    It serves the shuttle services that name it. When the corridor is up, a box's documents
+    go as a message when it is booked and are cleared automatically; when it is down or
+    switched off, clearance is manual and only progresses during office hours.
     """
 
+    name: Annotated[str, Field(max_length=80)] | None = Field(
+        None, description="Display name (figures, report); unset: the corridor's key."
+    )
     enabled: bool = Field(True, description="false: no corridor, every clearance is manual.")
     latency_h: Dist = Field(description="Delivery time of a message, h; mean at most 8,784.")
     time_between_outages_h: Dist | None = Field(
@@ -816,9 +827,13 @@ class Scenario(Model):
         None, description="The approach channel; unset: ships enter at any time."
     )
     disruptions: Disruptions = Field(default_factory=Disruptions, description="Berth outages.")
-    shuttle: Shuttle | None = Field(None, description="The Lianshen Express; unset: none.")
-    corridor: Corridor | None = Field(
-        None, description="The Shanghai data corridor; unset: clearance not modelled."
+    services: dict[Name, Shuttle] = Field(
+        default_factory=dict,
+        description="Timetabled shuttle services (the Lianshen Express) by key; keys are "
+        "unique across services and corridors.",
+    )
+    corridors: dict[Name, Corridor] = Field(
+        default_factory=dict, description="Data corridors (the Shanghai one) by key."
     )
     calibration: Calibration = Field(
         default_factory=Calibration, description="Reported figures and what may be fitted."
@@ -906,34 +921,7 @@ class Scenario(Model):
                         ),
                     )
                 )
-        if self.shuttle is not None:
-            term = self.terminals.get(self.shuttle.terminal)
-            if term is None:
-                problems.append(
-                    (
-                        "shuttle.terminal",
-                        _unknown("terminal", self.shuttle.terminal, self.terminals),
-                    )
-                )
-            elif term.cargo is not Cargo.container:
-                problems.append(
-                    (
-                        "shuttle.terminal",
-                        f"'{self.shuttle.terminal}' is a {term.cargo.value} terminal; "
-                        "the shuttle needs a container terminal",
-                    )
-                )
-            elif (
-                self.shuttle.berth_group is not None and self.shuttle.berth_group not in term.berths
-            ):
-                problems.append(
-                    (
-                        "shuttle.berth_group",
-                        _unknown("berth group", self.shuttle.berth_group, term.berths),
-                    )
-                )
-            else:
-                problems += self._shuttle_fits(self.shuttle, term)
+        problems += self._service_checks()
         for tname, tgt in self.calibration.targets.items():
             if tgt.terminal is not None and tgt.terminal not in self.terminals:
                 problems.append(
@@ -958,20 +946,60 @@ class Scenario(Model):
             raise CrossFieldError(problems)
         return self
 
-    def _shuttle_fits(self, sh: Shuttle, term: Terminal) -> list[tuple[str, str]]:
+    def _service_checks(self) -> list[tuple[str, str]]:
+        """Services' terminals, berths and corridors; keys that could clash."""
+        problems: list[tuple[str, str]] = []
+        for key in self.corridors:
+            if key in self.services:
+                problems.append(
+                    (f"corridors.{key}", f"'{key}' is also a service key; give each its own key")
+                )
+        for section, keys in (("services", self.services), ("corridors", self.corridors)):
+            for key in keys:
+                clash = _key_clash(key, self.terminals)
+                if clash:
+                    problems.append((f"{section}.{key}", clash))
+        for key, sh in self.services.items():
+            where = f"services.{key}"
+            if sh.corridor is not None and sh.corridor not in self.corridors:
+                problems.append(
+                    (f"{where}.corridor", _unknown("corridor", sh.corridor, self.corridors))
+                )
+            term = self.terminals.get(sh.terminal)
+            if term is None:
+                problems.append(
+                    (f"{where}.terminal", _unknown("terminal", sh.terminal, self.terminals))
+                )
+            elif term.cargo is not Cargo.container:
+                problems.append(
+                    (
+                        f"{where}.terminal",
+                        f"'{sh.terminal}' is a {term.cargo.value} terminal; "
+                        "the shuttle needs a container terminal",
+                    )
+                )
+            elif sh.berth_group is not None and sh.berth_group not in term.berths:
+                problems.append(
+                    (f"{where}.berth_group", _unknown("berth group", sh.berth_group, term.berths))
+                )
+            else:
+                problems += self._shuttle_fits(where, sh, term)
+        return problems
+
+    def _shuttle_fits(self, where: str, sh: Shuttle, term: Terminal) -> list[tuple[str, str]]:
         problems = []
         size = f"(dwt {sh.dwt_t:g} t, loa {sh.loa_m:g} m, draft {sh.draft_m:g} m)"
         groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
         if not any(term.berths[g].fits(sh) for g in groups):  # type: ignore[arg-type]
-            where = (
+            fit = (
                 f"does not fit berth group '{sh.berth_group}'"
                 if sh.berth_group is not None
                 else "fits no berth"
             )
             problems.append(
                 (
-                    "shuttle",
-                    f"the shuttle {size} {where} of terminal '{sh.terminal}'; change the "
+                    where,
+                    f"the shuttle {size} {fit} of terminal '{sh.terminal}'; change the "
                     "shuttle's dwt_t, loa_m or draft_m, or its berth_group",
                 )
             )
@@ -981,19 +1009,24 @@ class Scenario(Model):
             if sh.draft_m + n.ukc_m > reach:
                 problems.append(
                     (
-                        "shuttle.draft_m",
+                        f"{where}.draft_m",
                         f"draft {sh.draft_m:g} m + ukc {n.ukc_m:g} m exceeds the channel depth "
                         f"at high water ({reach:g} m): the shuttle can never enter",
                     )
                 )
         return problems
 
-    def shuttle_tide_bound(self) -> bool:
-        """Whether the shuttle may only move inside tide windows (by its draft)."""
+    def service_tide_bound(self, key: str) -> bool:
+        """Whether service ``key``'s vessels may only move inside tide windows (by draft)."""
         n = self.nautical
-        if n is None or self.shuttle is None:
+        if n is None:
             return False
-        return self.shuttle.draft_m + n.ukc_m > n.channel_depth_m
+        return self.services[key].draft_m + n.ukc_m > n.channel_depth_m
+
+    def display_name(self, key: str) -> str:
+        """The display name of a service or corridor (its ``name``, else its key)."""
+        item = self.services.get(key) or self.corridors.get(key)
+        return item.name if item is not None and item.name else key
 
     def tide_bound(self, cname: str) -> bool:
         """Whether ships of class ``cname`` may only move inside tide windows.
@@ -1049,6 +1082,25 @@ class CrossFieldError(ValueError):
     def __init__(self, problems: list[tuple[str, str]]):
         self.problems = problems
         super().__init__("; ".join(f"{p}: {m}" for p, m in problems))
+
+
+STREAM_PREFIXES = ("arrivals", "ship", "handling", "yard", "weather", "outage")
+"""First parts of the model's random stream names (``arrivals:NAME``, ``weather``, ...).
+
+A service's or corridor's streams are ``KEY:purpose`` (:mod:`lygsim.streams` seeds a stream
+from its name), so a key equal to one of these could share a stream with another purpose.
+"""
+KPI_NAMES = ("port", "calibration")
+"""Names the KPI table uses beside terminals, services and corridors."""
+
+
+def _key_clash(key: str, terminals: dict[str, Terminal]) -> str | None:
+    """Why a service or corridor key cannot be used, or None."""
+    if key in STREAM_PREFIXES or key in KPI_NAMES:
+        return f"'{key}' is reserved (it names random streams or KPI rows); choose another key"
+    if key in terminals:
+        return f"'{key}' is also a terminal; give the service or corridor its own key"
+    return None
 
 
 def _unknown(what: str, name: str, known: object) -> str:

@@ -69,11 +69,9 @@ def weight(scenario: Scenario, target: Target, terminal: str) -> float:
 
 
 def shuttle_capacity(scenario: Scenario) -> float:
-    """The shuttle timetable's annual carrying capacity (NaN without a shuttle)."""
-    sh = scenario.shuttle
-    if sh is None or not sh.enabled:
-        return math.nan
-    return sh.annual_capacity_teu
+    """The shuttle timetables' annual carrying capacity, all services (NaN without one)."""
+    running = [sh.annual_capacity_teu for sh in scenario.services.values() if sh.enabled]
+    return float(sum(running)) if running else math.nan
 
 
 def measured(rec: Records, scenario: Scenario) -> list[tuple[str, str, float]]:

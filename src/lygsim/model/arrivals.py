@@ -55,37 +55,70 @@ def month_boundaries_h(start: dt.date, horizon_h: float) -> tuple[np.ndarray, np
     return np.asarray(edges), np.asarray(months)
 
 
-def poisson_rate_profile(
-    arr: PoissonArrivals, start: dt.date, horizon_h: float, factor: float = 1.0
+def rate_profile(
+    per_year: float,
+    seasonality: list[float],
+    growth_per_year: float,
+    start: dt.date,
+    horizon_h: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Piecewise-constant hourly rate of a Poisson stream: ``(edges_h, rate_per_h)``.
+    """Piecewise-constant hourly rate of events: ``(edges_h, rate_per_h)``.
 
-    The rate in a calendar month is the annual rate times the month's seasonality factor
+    The rate in a calendar month is ``per_year`` times the month's seasonality factor
     (factors normalised to mean 1) times growth compounded to the middle of the month.
     """
     edges, months = month_boundaries_h(start, horizon_h)
-    season = np.asarray(arr.seasonality, dtype=float)
+    season = np.asarray(seasonality, dtype=float)
     season = season / season.mean()
     mid = (edges[:-1] + edges[1:]) / 2
-    growth = (1.0 + arr.growth_per_year) ** (mid / HOURS_PER_YEAR)
-    rate = arr.calls_per_year * arr.scale * factor / HOURS_PER_YEAR * season[months] * growth
+    growth = (1.0 + growth_per_year) ** (mid / HOURS_PER_YEAR)
+    rate = per_year / HOURS_PER_YEAR * season[months] * growth
     return edges, rate
+
+
+def poisson_rate_profile(
+    arr: PoissonArrivals, start: dt.date, horizon_h: float, factor: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The :func:`rate_profile` of a Poisson arrival stream (its rate times ``factor``)."""
+    per_year = arr.calls_per_year * arr.scale * factor
+    return rate_profile(per_year, arr.seasonality, arr.growth_per_year, start, horizon_h)
+
+
+def poisson_times(
+    edges: np.ndarray, rate: np.ndarray, rng: np.random.Generator, one_by_one: bool = False
+) -> np.ndarray:
+    """Times of a non-homogeneous Poisson process on ``[0, edges[-1])``, sorted.
+
+    Unit-rate Poisson points on ``[0, total]`` are mapped through the inverse of the
+    cumulative rate of the piecewise-constant profile ``rate`` (see :func:`rate_profile`).
+    The points are drawn in blocks, or ``one_by_one`` when the stream goes on to draw other
+    things after them: then it stops right after the first point past the end.
+    """
+    cum = np.concatenate([[0.0], np.cumsum(rate * np.diff(edges))])
+    total = cum[-1]
+    if one_by_one:
+        drawn = []
+        t = rng.exponential(1.0)
+        while t < total:
+            drawn.append(t)
+            t += rng.exponential(1.0)
+        if not drawn:
+            return np.array([])
+        points = np.asarray(drawn)
+    else:
+        n_guess = int(total + 6 * np.sqrt(total) + 20)
+        points = np.cumsum(rng.exponential(1.0, n_guess))
+        while points[-1] < total:
+            more = np.cumsum(rng.exponential(1.0, n_guess)) + points[-1]
+            points = np.concatenate([points, more])
+        points = points[points < total]
+    return np.interp(points, cum, edges)
 
 
 def _poisson_times(
     arr: PoissonArrivals, start: dt.date, horizon_h: float, rng: np.random.Generator
 ) -> np.ndarray:
-    edges, rate = poisson_rate_profile(arr, start, horizon_h)
-    cum = np.concatenate([[0.0], np.cumsum(rate * np.diff(edges))])
-    total = cum[-1]
-    # unit-rate Poisson points on [0, total], mapped through the inverse cumulative rate
-    n_guess = int(total + 6 * np.sqrt(total) + 20)
-    points = np.cumsum(rng.exponential(1.0, n_guess))
-    while points[-1] < total:
-        more = np.cumsum(rng.exponential(1.0, n_guess)) + points[-1]
-        points = np.concatenate([points, more])
-    points = points[points < total]
-    times = np.interp(points, cum, edges)
+    times = poisson_times(*poisson_rate_profile(arr, start, horizon_h), rng)
     return times[times < horizon_h]
 
 
@@ -102,17 +135,24 @@ def _renewal_times(arr: RenewalArrivals, horizon_h: float, rng: np.random.Genera
     return times[times < horizon_h]
 
 
-def scheduled_plan_h(arr: ScheduledArrivals, start: dt.date, horizon_h: float) -> np.ndarray:
-    """Timetabled call times (hours from ``start``) before the horizon, lateness not applied."""
+def weekly_times_h(
+    days_of_week: list[int], hour: float, every_weeks: int, start: dt.date, horizon_h: float
+) -> np.ndarray:
+    """A weekly timetable's times (hours from ``start``, 0 = Monday) before the horizon."""
     monday = -start.weekday() * 24.0  # hours from start to the Monday of its week (<= 0)
     weeks = int(horizon_h // (7 * 24)) + 2
     times = [
-        monday + (w * 7 + d) * 24.0 + arr.hour
-        for w in range(0, weeks, arr.every_weeks)
-        for d in sorted(set(arr.days_of_week))
+        monday + (w * 7 + d) * 24.0 + hour
+        for w in range(0, weeks, every_weeks)
+        for d in sorted(set(days_of_week))
     ]
     t = np.asarray(times)
     return t[(t >= 0) & (t < horizon_h)]
+
+
+def scheduled_plan_h(arr: ScheduledArrivals, start: dt.date, horizon_h: float) -> np.ndarray:
+    """Timetabled call times (hours from ``start``) before the horizon, lateness not applied."""
+    return weekly_times_h(arr.days_of_week, arr.hour, arr.every_weeks, start, horizon_h)
 
 
 def _scheduled_times(

@@ -1,4 +1,4 @@
-"""The Shanghai data corridor: when it is up, and when a batch of boxes is cleared.
+"""A data corridor (the Shanghai one): when it is up, and when a batch of boxes is cleared.
 
 Outages (random failures with repairs, and fixed windows) are drawn for the whole horizon
 before the run from their own stream, and office hours are a weekly calendar, so whether
@@ -12,7 +12,11 @@ discharged northbound):
 - corridor down (an outage): the documents wait in the outbox and go when it is repaired,
   while the port clears by hand in office hours; whichever finishes first clears the batch;
 - corridor switched off: by hand, ``manual`` hours of office time from ``start``;
-- no corridor section at all: clearance is not modelled (cleared at ``start``).
+- no corridor for the service: clearance is not modelled (cleared at ``start``).
+
+A corridor clears the boxes of every service that names it and shares their ETAs
+(:class:`RunningCorridor`); its random streams are ``KEY:outages``, ``KEY:clearance`` and
+``KEY:clearance_in``, drawn by its services in the scenario's order.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ import numpy as np
 
 from lygsim.dists import sampler
 from lygsim.model.nautical import merge_intervals
+from lygsim.records import CorridorRecords
 from lygsim.scenario import Corridor, OfficeHours
+from lygsim.streams import Streams
 
 WEEK_H = 168.0
 
@@ -183,3 +189,45 @@ def clearance(
         cleared[down] = np.where(first, via[down], by_hand)
         by_corridor[down] = first
     return cleared, by_corridor
+
+
+class RunningCorridor:
+    """One corridor in a replication: its outages, office hours and clearance draws.
+
+    Args:
+        key: The corridor's key (its streams are ``KEY:purpose``).
+        corridor: Its scenario section.
+        streams: The replication's streams.
+        start: Calendar date of time 0.
+        horizon_h: Simulated hours.
+    """
+
+    def __init__(
+        self, key: str, corridor: Corridor, streams: Streams, start: dt.date, horizon_h: float
+    ):
+        self.corridor = corridor
+        self.down = corridor_downtime(corridor, streams.rng(f"{key}:outages"), horizon_h)
+        self.link = CorridorLink(corridor.enabled, self.down)
+        self.calendar = OfficeCalendar(corridor.office_hours, start)
+        self._out = streams.rng(f"{key}:clearance")
+        self._in = streams.rng(f"{key}:clearance_in")
+
+    def eta_shared(self, t: float) -> bool:
+        """Whether a vessel asking for its berth at ``t`` had its ETA shared in time."""
+        return self.link.is_up(max(t - self.corridor.eta_lead_h, 0.0))
+
+    def clear(
+        self, start_h: np.ndarray, sent_h: np.ndarray, inbound: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`clearance` of batches, with their draws from the outbound or inbound stream."""
+        rng = self._in if inbound else self._out
+        n = len(start_h)
+        cor = self.corridor
+        latency = cor.latency_h.sample_n(rng, n)
+        auto = cor.auto_clearance_h.sample_n(rng, n)
+        manual = cor.manual_clearance_h.sample_n(rng, n)
+        return clearance(self.link, self.calendar, start_h, sent_h, latency, auto, manual)
+
+    def records(self) -> CorridorRecords:
+        """What the corridor recorded."""
+        return CorridorRecords(self.corridor.enabled, self.down)

@@ -12,10 +12,8 @@ import math
 
 import numpy as np
 
-from lygsim.model.arrivals import month_boundaries_h
+from lygsim.model.arrivals import poisson_times, rate_profile
 from lygsim.scenario import Nautical, Scenario
-
-HOURS_PER_YEAR = 8766.0
 
 
 def closure_intervals(
@@ -28,17 +26,10 @@ def closure_intervals(
     raw = [(w.start_day * 24.0, w.start_day * 24.0 + w.duration_h) for w in n.weather.closures]
     rnd = n.weather.random
     if rnd is not None:
-        edges, months = month_boundaries_h(scenario.scenario.start_date, horizon_h)
-        season = np.asarray(rnd.seasonality, dtype=float)
-        season = season / season.mean()
-        rate = rnd.episodes_per_year / HOURS_PER_YEAR * season[months]
-        cum = np.concatenate([[0.0], np.cumsum(rate * np.diff(edges))])
-        points = []
-        t = rng.exponential(1.0)
-        while t < cum[-1]:
-            points.append(t)
-            t += rng.exponential(1.0)
-        starts = np.interp(points, cum, edges) if points else np.array([])
+        start = scenario.scenario.start_date
+        profile = rate_profile(rnd.episodes_per_year, rnd.seasonality, 0.0, start, horizon_h)
+        # the episodes' lengths come next from the same stream: draw exactly what is needed
+        starts = poisson_times(*profile, rng, one_by_one=True)
         lengths = rnd.duration_h.sample_n(rng, len(starts)) if len(starts) else []
         raw += [(float(s), float(s + d)) for s, d in zip(starts, lengths, strict=True) if d > 0]
     return merge_intervals(raw)

@@ -1,8 +1,11 @@
 """Build the port for one replication and run it.
 
 :func:`run_model` turns a scenario into SimPy processes (arrivals, ships, berth outages,
-the Lianshen Express and its data corridor), runs them to the horizon and returns the
+shuttle services and their data corridors), runs them to the horizon and returns the
 :class:`~lygsim.records.Records`.
+
+Vessel kinds: every berth allocator numbers the kinds of vessel that may ask it for a
+berth, ship classes ``0..n-1`` first, then the shuttle services in the scenario's order.
 """
 
 from __future__ import annotations
@@ -13,53 +16,91 @@ import simpy
 from lygsim.dists import sampler
 from lygsim.model.arrivals import arrival_plan
 from lygsim.model.berths import Berth, BerthAllocator, Yard
+from lygsim.model.corridor import RunningCorridor
 from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
+from lygsim.model.services import ShuttleService, fitting_berths, timetable_notes
 from lygsim.model.ships import ShipContext, arrivals_process
-from lygsim.model.shuttle import round_trip_h, start_shuttle
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
-from lygsim.scenario import Scenario
+from lygsim.scenario import Scenario, Terminal
 from lygsim.streams import Streams
+
+
+def running_services(scenario: Scenario) -> list[str]:
+    """Keys of the services switched on, in the scenario's order."""
+    return [key for key, sh in scenario.services.items() if sh.enabled]
 
 
 def unhonoured_settings(scenario: Scenario) -> list[str]:
     """Notes on settings the model cannot act on as written, one sentence each."""
     notes = []
-    sh, cor = scenario.shuttle, scenario.corridor
-    shuttle_on = sh is not None and sh.enabled
-    if cor is not None and cor.enabled and not shuttle_on:
-        notes.append(
-            "corridor: there is no Lianshen Express (shuttle) in this run, so the corridor is "
-            "not simulated and its settings have no effect"
-        )
-    if shuttle_on:
-        notes += _timetable_notes(scenario)
+    running = running_services(scenario)
+    used = {scenario.services[key].corridor for key in running}
+    for key, cor in scenario.corridors.items():
+        if cor.enabled and key not in used:
+            notes.append(
+                f"corridors.{key}: no shuttle service in this run names it, so the corridor "
+                "is not simulated and its settings have no effect"
+            )
+    for key in running:
+        notes += timetable_notes(scenario, key)
     return notes
 
 
-def _timetable_notes(scenario: Scenario) -> list[str]:
-    """A warning when the shuttle's vessels cannot keep its timetable."""
-    sh = scenario.shuttle
-    assert sh is not None
-    term = scenario.terminals[sh.terminal]
-    groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
-    fits = [g for g in groups if term.berths[g].fits(sh)]  # type: ignore[arg-type]
-    berthing = max(term.berths[g].berthing_h.mean for g in fits)
-    unberthing = max(term.berths[g].unberthing_h.mean for g in fits)
-    transit = scenario.nautical.transit_h if scenario.nautical else 0.0
-    need = round_trip_h(sh, transit, berthing, unberthing)
-    # the tightest stretch of the timetable a vessel has between its own departures
-    days = sorted(sh.departure_days)
-    slots = [d * 24.0 + w * 168.0 for w in range(sh.vessels + 2) for d in days]
-    have = min(slots[i + sh.vessels] - slots[i] for i in range(len(days)))
-    if need > have + 1e-9:
-        return [
-            f"shuttle: {sh.vessels} vessel(s) cannot keep a timetable of "
-            f"{sh.sailings_per_week} sailings a week: a round trip takes about {need:.0f} h "
-            f"(sea, Shanghai, berthing, discharging and loading) but a vessel has as little "
-            f"as {have:.0f} h between its departures, so sailings will leave late"
-        ]
-    return []
+def make_allocator(
+    env: simpy.Environment, berths: list[Berth], fits: dict[int, tuple[int, ...]], term: Terminal
+) -> BerthAllocator:
+    """The berth allocator of one terminal; ``fits[kind]``: the berths a vessel kind fits."""
+    return BerthAllocator(env, berths, fits, term.allocation == "scheduled_first")
+
+
+def start_services(
+    env: simpy.Environment,
+    scenario: Scenario,
+    streams: Streams,
+    allocators: list[BerthAllocator],
+    t_index: dict[str, int],
+    channel: Channel,
+    transit_h: float,
+    horizon_h: float,
+) -> tuple[list[ShuttleService], dict[str, RunningCorridor]]:
+    """Build and start the running shuttle services and the corridors they name."""
+    corridors: dict[str, RunningCorridor] = {}
+    services = []
+    n_classes = len(scenario.ship_classes)
+    for pos, key in enumerate(scenario.services):
+        sh = scenario.services[key]
+        if not sh.enabled:
+            continue
+        cor = None
+        if sh.corridor is not None:
+            if sh.corridor not in corridors:
+                corridors[sh.corridor] = RunningCorridor(
+                    sh.corridor,
+                    scenario.corridors[sh.corridor],
+                    streams,
+                    scenario.scenario.start_date,
+                    horizon_h,
+                )
+            cor = (sh.corridor, corridors[sh.corridor])
+        ti = t_index[sh.terminal]
+        needs_channel = bool(channel.closures) or scenario.service_tide_bound(key)
+        service = ShuttleService(
+            env,
+            scenario,
+            key,
+            streams,
+            allocators[ti],
+            n_classes + pos,
+            ti,
+            cor,
+            channel if needs_channel else None,
+            transit_h,
+            horizon_h,
+        )
+        service.start()
+        services.append(service)
+    return services, corridors
 
 
 def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = None) -> Records:
@@ -107,9 +148,10 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
             sc = scenario.ship_classes[cname]
             if sc.terminal == tname:
                 fits[ci] = tuple(b.index for b in berths if term.berths[b.group].fits(sc))
-        allocators.append(
-            BerthAllocator(env, berths, fits, priority=term.allocation == "scheduled_first")
-        )
+        for si, (skey, sh) in enumerate(scenario.services.items()):
+            if sh.enabled and sh.terminal == tname:
+                fits[len(class_names) + si] = fitting_berths(scenario, skey, berths)
+        allocators.append(make_allocator(env, berths, fits, term))
         if term.yard is not None:
             y = term.yard
 
@@ -131,7 +173,9 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     transit = scenario.nautical.transit_h if scenario.nautical else 0.0
 
     start_outages(env, scenario, streams, allocators, berth_lookup, t_index, rec)
-    shuttle = start_shuttle(env, scenario, streams, allocators, t_index, channel, transit, horizon)
+    services, corridors = start_services(
+        env, scenario, streams, allocators, t_index, channel, transit, horizon
+    )
 
     plan = arrival_plan(scenario, streams, horizon)
     rec.plan = {
@@ -156,12 +200,14 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
         transit_h=transit,
         yards=yards,
         import_share=import_share,
+        end_h=horizon,
     )
     env.process(arrivals_process(ctx, plan))
     env.run(until=horizon)
     rec.n_arrived = ctx.n_arrived
-    if shuttle is not None:
-        rec.shuttle = shuttle.finish(horizon)
+    for key, service in zip(running_services(scenario), services, strict=True):
+        rec.services[key] = service.finish(horizon)
+    rec.corridors = {key: cor.records() for key, cor in corridors.items()}
     for ti, yard in enumerate(yards):
         if yard is not None:
             yard.settle(horizon)
