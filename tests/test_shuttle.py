@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import lygsim
 from helpers_model import scenario_dict, validate
 from lygsim.metrics import box_balance, shuttle_calls_frame, transfer_boxes_frame
-from lygsim.records import SHUTTLE_CALL_TIMES
+from lygsim.records import SERVICE_CALL_TIMES
 from lygsim.scenario import Scenario
 from lygsim.simulation import RunResult, simulate
 
@@ -64,8 +64,8 @@ def shuttle_data(
         berthing_h=1.0,
         unberthing_h=0.5,
     )
-    data["shuttle"] = {
-        "terminal": "t1",
+    data["services"] = {"shuttle": {"name": "Lianshen Express", "terminal": "t1"}}
+    data["services"]["shuttle"] |= {
         "vessels": vessels,
         "capacity_teu": capacity,
         "departure_days": list(departure_days),
@@ -96,7 +96,8 @@ def shuttle_data(
         if random_outages is not None:
             cor["time_between_outages_h"] = {"dist": "exponential", "mean": random_outages[0]}
             cor["time_to_repair_h"] = {"dist": "exponential", "mean": random_outages[1]}
-        data["corridor"] = cor
+        data["corridors"] = {"corridor": cor}
+        data["services"]["shuttle"]["corridor"] = "corridor"
     return data
 
 
@@ -124,10 +125,10 @@ def kpi(res: RunResult, terminal: str, metric: str) -> float:
 )
 def test_annual_capacity_is_the_timetable_arithmetic_exactly(name, expected):
     sc = lygsim.load_scenario(SCENARIOS / f"{name}.yaml")
-    assert sc.shuttle is not None
-    arithmetic = sc.shuttle.capacity_teu * len(sc.shuttle.departure_days) * 365 / 7
+    sh = sc.services["shuttle"]
+    arithmetic = sh.capacity_teu * len(sh.departure_days) * 365 / 7
     assert arithmetic == expected  # exactly: the reported figure, not a rounding of it
-    assert sc.shuttle.annual_capacity_teu == expected
+    assert sh.annual_capacity_teu == expected
     res = simulate(sc, seed=1, days=sc.scenario.warmup_days + 10)
     assert kpi(res, "shuttle", "shuttle_annual_capacity_teu") == expected
     units = res.kpis.set_index(["terminal", "metric"])["unit"]
@@ -209,10 +210,10 @@ def test_switching_the_corridor_off_costs_hours_and_sailings():
     data = shuttle_data(days=120, warmup=14, capacity=400, teu_per_year=45_000)
     on = run(data)
     off_data = copy.deepcopy(data)
-    off_data["corridor"]["enabled"] = False
+    off_data["corridors"]["corridor"]["enabled"] = False
     off = run(off_data)
     # the same boxes are booked (common random numbers); only their clearance differs
-    assert np.array_equal(on.records.shuttle.booked_h, off.records.shuttle.booked_h)
+    assert np.array_equal(on.records.services["shuttle"].booked_h, off.records.services["shuttle"].booked_h)
     for metric in ("transfer_time_mean_h", "transfer_time_p95_h", "teu_rolled_over"):
         assert kpi(off, "shuttle", metric) > 1.2 * kpi(on, "shuttle", metric), metric
     assert kpi(off, "shuttle", "teu_rolled_over_cutoff") > 5 * kpi(
@@ -284,7 +285,7 @@ def test_the_shared_eta_gives_the_shuttle_a_berth_window():
     kw = {"days": 90, "berths": 1, "ship_calls": 500, "vessels": 3}
     with_eta = run(shuttle_data(**kw))
     off = copy.deepcopy(shuttle_data(**kw))
-    off["corridor"]["enabled"] = False
+    off["corridors"]["corridor"]["enabled"] = False
     without = run(off)
     w_on = kpi(with_eta, "shuttle", "shuttle_berth_wait_h")
     w_off = kpi(without, "shuttle", "shuttle_berth_wait_h")
@@ -314,7 +315,7 @@ def berth_intervals(res: RunResult) -> dict[str, list[tuple[float, float, str]]]
 def check_berths_shared(scenario: Scenario, res: RunResult) -> None:
     """No berth holds two ships (the shuttle included); occupancy and levels count both."""
     t0, t1 = scenario.observed_h
-    sh = scenario.shuttle
+    sh = scenario.services["shuttle"]
     assert sh is not None
     busy = 0.0
     for berth, spans in berth_intervals(res).items():
@@ -345,8 +346,8 @@ def test_shuttle_and_ships_never_share_a_berth():
     check_berths_shared(scenario, res)
     # the shuttle's berth time is in the occupancy: without it the figure is lower
     no_shuttle = copy.deepcopy(data)
-    no_shuttle["shuttle"]["enabled"] = False
-    del no_shuttle["corridor"]
+    no_shuttle["services"]["shuttle"]["enabled"] = False
+    del no_shuttle["corridors"], no_shuttle["services"]["shuttle"]["corridor"]
     plain = run(no_shuttle)
     assert kpi(plain, "t1", "berth_occupancy") < kpi(res, "t1", "berth_occupancy") - 0.02
 
@@ -412,10 +413,10 @@ def shuttle_scenarios(draw: st.DrawFn) -> Data:
             "transit_h": 1.0,
             "weather": {"closures": [{"start_day": draw(st.floats(0, days)), "duration_h": 20.0}]},
         }
-    if draw(st.booleans()) and "corridor" in data:
-        data["corridor"]["office_hours"] = {"start_hour": 22.0, "end_hour": 24.0, "days": [5]}
-    if data["shuttle"]["demand"]["batch_teu"] > data["shuttle"]["capacity_teu"]:
-        data["shuttle"]["demand"]["batch_teu"] = 1
+    if draw(st.booleans()) and "corridors" in data:
+        data["corridors"]["corridor"]["office_hours"] = {"start_hour": 22.0, "end_hour": 24.0, "days": [5]}
+    if data["services"]["shuttle"]["demand"]["batch_teu"] > data["services"]["shuttle"]["capacity_teu"]:
+        data["services"]["shuttle"]["demand"]["batch_teu"] = 1
     return data
 
 
@@ -424,13 +425,13 @@ def shuttle_scenarios(draw: st.DrawFn) -> Data:
 def test_boxes_are_conserved(data, seed):
     scenario = validate(data)
     res = simulate(scenario, seed=seed, replication=0)
-    sh = res.records.shuttle
+    sh = res.records.services["shuttle"]
     assert sh is not None
     end = res.records.end_h
     calls = shuttle_calls_frame(res.records)
     boxes = transfer_boxes_frame(res.records)
-    b = float(data["shuttle"]["demand"]["batch_teu"])
-    cap = data["shuttle"]["capacity_teu"]
+    b = float(data["services"]["shuttle"]["demand"]["batch_teu"])
+    cap = data["services"]["shuttle"]["capacity_teu"]
 
     # booked = carried + waiting + in clearance, at the end and at any time before
     for at in (end, end / 3, end / 2 + 0.123):
@@ -447,7 +448,7 @@ def test_boxes_are_conserved(data, seed):
     assert (calls["teu_out"] <= cap + EPS).all() and (calls["teu_in"] <= cap + EPS).all()
     assert calls.loc[listed, "teu_out"].sum() == (boxes["sailing"] >= 0).sum() * b
     assert (calls.loc[~listed, "teu_out"] == 0).all()
-    times = calls[list(SHUTTLE_CALL_TIMES)].to_numpy()
+    times = calls[list(SERVICE_CALL_TIMES)].to_numpy()
     reached = ~np.isnan(times)
     assert (reached[:, :-1] >= reached[:, 1:]).all(), "a later step before an earlier one"
     diffs = np.diff(times, axis=1)
@@ -467,7 +468,7 @@ def test_boxes_are_conserved(data, seed):
     assert (on["booked_h"] <= on["cleared_h"]).all()
 
     # northbound: every TEU discharged is in one batch; released after discharge
-    inbound = res.records.shuttle.inbound_columns(end)
+    inbound = res.records.services["shuttle"].inbound_columns(end)
     done = calls["discharged_h"].notna()
     assert inbound["teu"].sum() == pytest.approx(calls.loc[done, "teu_in"].sum())
     assert (inbound["teu"] <= b + EPS).all() and (inbound["teu"] > 0).all()
@@ -479,7 +480,7 @@ def test_boxes_are_conserved(data, seed):
     k = res.kpis.set_index(["terminal", "metric"])["value"]
     for metric in ("shuttle_utilisation", "shuttle_utilisation_in", "eta_shared_share"):
         assert math.isnan(k[("shuttle", metric)]) or 0 <= k[("shuttle", metric)] <= 1 + EPS
-    if scenario.corridor is not None:
+    if scenario.corridors:
         assert 0 <= k[("corridor", "availability")] <= 1
     lv = res.levels
     backlog = lv[lv["series"] == "shuttle_backlog"]["value"]
@@ -489,7 +490,7 @@ def test_boxes_are_conserved(data, seed):
 def test_the_conservation_checks_can_fail():
     data = shuttle_data(days=20)
     res = run(data)
-    sh = res.records.shuttle
+    sh = res.records.services["shuttle"]
     assert sh is not None
     bal = box_balance(sh, res.records.end_h)
     assert bal["booked"] == bal["carried"] + bal["waiting"] + bal["in_clearance"]
@@ -519,7 +520,7 @@ def test_too_few_vessels_sail_late_and_say_so():
 
 def test_a_corridor_without_a_shuttle_says_it_has_no_effect():
     data = shuttle_data(days=10)
-    del data["shuttle"]
+    del data["services"]
     res = run(data)
     assert len(res.notes) == 1 and "no effect" in res.notes[0]
     assert not (res.kpis["terminal"].isin(["shuttle", "corridor"])).any()
@@ -536,10 +537,10 @@ def test_without_a_corridor_section_boxes_are_ready_when_booked():
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda d: d["shuttle"]["demand"].update(batch_teu=500), "does not fit a vessel"),
-        (lambda d: d["shuttle"].update(departure_days=[1, 1]), "listed twice"),
-        (lambda d: d["shuttle"].update(berth_group="g1", draft_m=14.0), "does not fit berth group"),
-        (lambda d: d["shuttle"].update(dwt_t=90_000), "fits no berth"),
+        (lambda d: d["services"]["shuttle"]["demand"].update(batch_teu=500), "does not fit a vessel"),
+        (lambda d: d["services"]["shuttle"].update(departure_days=[1, 1]), "listed twice"),
+        (lambda d: d["services"]["shuttle"].update(berth_group="g1", draft_m=14.0), "does not fit berth group"),
+        (lambda d: d["services"]["shuttle"].update(dwt_t=90_000), "fits no berth"),
     ],
 )
 def test_impossible_shuttles_are_rejected(change, fragment):

@@ -213,7 +213,8 @@ def leave(
 ) -> Step:
     """Wait until the time to leave (from :func:`unberth`), leave and free the berth."""
     t, w_tide, w_weather = out
-    yield from wait_until(env, now, t)
+    if t > env.now:  # t >= now (unberthing takes no negative time): as wait_until, inline
+        yield env.timeout(delay_to(env.now, t))
     cols.wait_tide_out_h[i] = w_tide
     cols.wait_weather_out_h[i] = w_weather
     cols.departed_h[i] = t
