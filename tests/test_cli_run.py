@@ -152,11 +152,14 @@ def test_baseline_reports_every_terminal_kind(tmp_path, capsys):
         assert (summary.terminal == term).any()
         assert f"{term}:" in captured.out
     assert "warning" not in captured.err
-    # the shuttle's berth calls of replication 0 are kept for the Gantt chart
+    # the shuttle's berth calls of replication 0 are kept for the Gantt chart, under the
+    # display name the scenario gives the service
+    from lygsim.plots.files import _run_info
     from lygsim.plots.folders import _with_shuttle_calls
 
     visits = pd.read_parquet(tmp_path / "visits.parquet")
-    both = _with_shuttle_calls(visits, tmp_path / "shuttle_calls.parquet")
+    names = _run_info(tmp_path).display_names
+    both = _with_shuttle_calls(visits, tmp_path / "shuttle_calls.parquet", names)
     shuttle = both[both.ship_class == "Lianshen Express"]
     assert len(shuttle) > 0 and (shuttle.terminal == "container").all()
     assert len(both) == len(visits) + len(shuttle)

@@ -213,7 +213,9 @@ def test_switching_the_corridor_off_costs_hours_and_sailings():
     off_data["corridors"]["corridor"]["enabled"] = False
     off = run(off_data)
     # the same boxes are booked (common random numbers); only their clearance differs
-    assert np.array_equal(on.records.services["shuttle"].booked_h, off.records.services["shuttle"].booked_h)
+    assert np.array_equal(
+        on.records.services["shuttle"].booked_h, off.records.services["shuttle"].booked_h
+    )
     for metric in ("transfer_time_mean_h", "transfer_time_p95_h", "teu_rolled_over"):
         assert kpi(off, "shuttle", metric) > 1.2 * kpi(on, "shuttle", metric), metric
     assert kpi(off, "shuttle", "teu_rolled_over_cutoff") > 5 * kpi(
@@ -414,8 +416,15 @@ def shuttle_scenarios(draw: st.DrawFn) -> Data:
             "weather": {"closures": [{"start_day": draw(st.floats(0, days)), "duration_h": 20.0}]},
         }
     if draw(st.booleans()) and "corridors" in data:
-        data["corridors"]["corridor"]["office_hours"] = {"start_hour": 22.0, "end_hour": 24.0, "days": [5]}
-    if data["services"]["shuttle"]["demand"]["batch_teu"] > data["services"]["shuttle"]["capacity_teu"]:
+        data["corridors"]["corridor"]["office_hours"] = {
+            "start_hour": 22.0,
+            "end_hour": 24.0,
+            "days": [5],
+        }
+    if (
+        data["services"]["shuttle"]["demand"]["batch_teu"]
+        > data["services"]["shuttle"]["capacity_teu"]
+    ):
         data["services"]["shuttle"]["demand"]["batch_teu"] = 1
     return data
 
@@ -537,9 +546,15 @@ def test_without_a_corridor_section_boxes_are_ready_when_booked():
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        (lambda d: d["services"]["shuttle"]["demand"].update(batch_teu=500), "does not fit a vessel"),
+        (
+            lambda d: d["services"]["shuttle"]["demand"].update(batch_teu=500),
+            "does not fit a vessel",
+        ),
         (lambda d: d["services"]["shuttle"].update(departure_days=[1, 1]), "listed twice"),
-        (lambda d: d["services"]["shuttle"].update(berth_group="g1", draft_m=14.0), "does not fit berth group"),
+        (
+            lambda d: d["services"]["shuttle"].update(berth_group="g1", draft_m=14.0),
+            "does not fit berth group",
+        ),
         (lambda d: d["services"]["shuttle"].update(dwt_t=90_000), "fits no berth"),
     ],
 )

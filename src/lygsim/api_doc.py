@@ -42,7 +42,8 @@ COLUMN_NOTES = {
     "scenario": "scenario name (`scenario.name`)",
     "replication": "replication number, from 0",
     "seed": "the experiment's seed",
-    "terminal": "terminal key; `port` for port-wide figures, `shuttle`/`corridor` for those",
+    "terminal": "terminal key; `port` for port-wide figures, a service's or corridor's key "
+    "(e.g. `shuttle`, `corridor`) for theirs",
     "metric": "KPI name (see the list below)",
     "unit": "unit of the value: TEU, t, vehicles, h, share, ...",
     "value": "the KPI in one replication",
@@ -275,8 +276,8 @@ def api_markdown() -> str:
         "",
         "Each terminal has the metrics " + ", ".join(f"`{m}`" for m in per_terminal) + "; the "
         "terminal `port` has " + ", ".join(f"`{m}`" for m in port_wide) + ". They are "
-        "defined in [model.md](model.md#kpis); a scenario with the shuttle and the corridor "
-        "adds their own (terminals `shuttle` and `corridor`).",
+        "defined in [model.md](model.md#kpis); a scenario with shuttle services and corridors "
+        "adds their own, under their keys (the baseline's `shuttle` and `corridor`).",
         "",
         "## Errors",
         "",

@@ -184,7 +184,7 @@ def run_replication(task: Task) -> Outcome:
             if task.replication == 0:
                 result.levels.to_parquet(tmp / LEVELS_FILE, index=False)
                 files.append(LEVELS_FILE)
-                if result.records.shuttle is not None:
+                if result.records.services:
                     from lygsim.metrics import shuttle_calls_frame
 
                     shuttle_calls_frame(result.records).to_parquet(

@@ -92,7 +92,16 @@ BERTH_DELAYS = [
     ("mean_delay_outbound_tide_h", "tide, outbound"),
     ("mean_delay_outbound_weather_h", "weather, outbound"),
 ]
-SYSTEMS = [("shuttle", "Lianshen Express"), ("corridor", "Shanghai data corridor")]
+
+
+def _systems(scen: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(key, display name)`` of the scenario's shuttle services, then its corridors."""
+    return [
+        (str(key), str((item or {}).get("name") or key))
+        for section in ("services", "corridors")
+        for key, item in (scen.get(section) or {}).items()
+    ]
+
 
 FIGURE_CAPTIONS: list[tuple[str, str]] = [
     (
@@ -133,7 +142,7 @@ FIGURE_CAPTIONS: list[tuple[str, str]] = [
     ),
     (
         "shuttle",
-        "Lianshen Express: slot utilisation, transfer time of a box and boxes carried, with "
+        "Shuttle services: slot utilisation, transfer time of a box and boxes carried, with "
         "95% intervals.",
     ),
     (
@@ -277,7 +286,10 @@ def _thresholds(scen: Mapping[str, Any]) -> dict[str, dict[str, float]]:
 
 
 def _kpi_section(
-    summary: pd.DataFrame, thresholds: Mapping[str, Mapping[str, float]], heading: str
+    summary: pd.DataFrame,
+    thresholds: Mapping[str, Mapping[str, float]],
+    heading: str,
+    systems: Sequence[tuple[str, str]] = (),
 ) -> str:
     s = summary.copy()
     s["terminal"] = s["terminal"].astype(str)
@@ -346,7 +358,7 @@ def _kpi_section(
         out.append(
             _table(["metric", "unit", "mean [95% interval]"], _long_rows(port.to_dict("records")))
         )
-    for key, title in SYSTEMS:
+    for key, title in systems:
         rows_ = s[s["terminal"] == key]
         if len(rows_):
             out.append(f"<h3>{esc(title)}</h3>")
@@ -452,7 +464,7 @@ def _comparison_row(term: str, name: str, r: Mapping[str, Any], kind: str) -> st
     )
 
 
-def _comparison_section(table: pd.DataFrame) -> str:
+def _comparison_section(table: pd.DataFrame, systems: Sequence[tuple[str, str]] = ()) -> str:
     labels = dict(COMPARE_METRICS)
     kinds = {
         "throughput": "count",
@@ -480,11 +492,9 @@ def _comparison_section(table: pd.DataFrame) -> str:
             for r in trows.to_dict("records"):
                 metric = str(r["metric"])
                 rows.append(_comparison_row(str(term), labels[metric], r, kinds[metric]))
-        systems = grp[grp["terminal"].isin([k for k, _ in SYSTEMS])]
-        sig = (
-            systems["significant"].fillna(False).astype(bool) if "significant" in systems else False
-        )
-        for r in systems[(systems["delta"].fillna(0) != 0) & sig].to_dict("records"):
+        extra = grp[grp["terminal"].isin([k for k, _ in systems])]
+        sig = extra["significant"].fillna(False).astype(bool) if "significant" in extra else False
+        for r in extra[(extra["delta"].fillna(0) != 0) & sig].to_dict("records"):
             kind = _kind(str(r["metric"]), str(r.get("unit", "")))
             rows.append(_comparison_row(str(r["terminal"]), str(r["metric"]), r, kind))
         out.append(f"<h3>{esc(option)}</h3>")
@@ -862,20 +872,20 @@ def render_report(folder: str | Path) -> str:
         sections.append(_scenario_section(scen, man))
         toc.append(("scenario", "Scenario"))
     thresholds = _thresholds(scen)
+    systems = _systems(scen)
     if has_summary:
         summary = read_table(folder / "summary.csv")
-        sections.append(
-            _kpi_section(summary, thresholds, '<h2 id="kpis">Key figures per terminal</h2>')
-        )
+        heading = '<h2 id="kpis">Key figures per terminal</h2>'
+        sections.append(_kpi_section(summary, thresholds, heading, systems))
         toc.append(("kpis", "Key figures per terminal"))
     if has_comparison:
-        sections.append(_comparison_section(read_table(folder / "comparison.csv")))
+        sections.append(_comparison_section(read_table(folder / "comparison.csv"), systems))
         toc.append(("comparison", "Options against the base"))
         files = _summary_files(folder, man)
         if files:
             parts = ['<h2 id="summaries">Key figures per scenario</h2>']
             for i, (scen_name, f) in enumerate(files):
-                inner = _kpi_section(read_table(f), thresholds, "")
+                inner = _kpi_section(read_table(f), thresholds, "", systems)
                 role = " (base)" if scen_name == base else ""
                 parts.append(
                     f"<details{' open' if i == 0 else ''}><summary>{esc(scen_name)}{esc(role)}"

@@ -419,6 +419,29 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
 # KPIs below keep few of them alive at once and use no sort.
 
 
+SERVICE_MARK = "shuttle_annual_capacity_teu"
+"""A metric every shuttle service's rows have, and nothing else's."""
+CORRIDOR_MARK = "cleared_by_corridor_share"
+"""A metric every corridor's rows have, and nothing else's."""
+
+
+def service_keys(kpis: pd.DataFrame) -> list[str]:
+    """Keys of the shuttle services in a KPI, summary or comparison table, in order."""
+    return _keys_with(kpis, SERVICE_MARK)
+
+
+def corridor_keys(kpis: pd.DataFrame) -> list[str]:
+    """Keys of the data corridors in a KPI, summary or comparison table, in order."""
+    return _keys_with(kpis, CORRIDOR_MARK)
+
+
+def _keys_with(kpis: pd.DataFrame, metric: str) -> list[str]:
+    if "metric" not in kpis.columns or "terminal" not in kpis.columns:
+        return []
+    names = kpis.loc[kpis["metric"] == metric, "terminal"].astype(str)
+    return list(dict.fromkeys(names))
+
+
 def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if len(x) else float("nan")
 

@@ -20,6 +20,7 @@ from typing import IO, Any
 import pandas as pd
 
 from lygsim import __version__
+from lygsim.metrics import corridor_keys, service_keys
 
 KEY_METRICS = [
     ("calls", "calls", "{:,.0f}"),
@@ -33,26 +34,18 @@ KEY_METRICS = [
 ]
 
 
-SHUTTLE_LINES = [
-    (
-        "shuttle",
-        [
-            ("sailings", "{:,.0f} sailings"),
-            ("teu_carried_out", "{:,.0f} TEU out"),
-            ("teu_carried_in", "{:,.0f} TEU in"),
-            ("shuttle_utilisation", "utilisation {:.2f}"),
-            ("teu_rolled_over", "{:,.0f} TEU rolled over"),
-            ("transfer_time_mean_h", "transfer {:.1f} h mean"),
-            ("transfer_time_p95_h", "{:.1f} h p95"),
-        ],
-    ),
-    (
-        "corridor",
-        [
-            ("availability", "availability {:.3f}"),
-            ("clearance_time_mean_h", "clearance {:.2f} h mean"),
-        ],
-    ),
+SERVICE_LINE = [
+    ("sailings", "{:,.0f} sailings"),
+    ("teu_carried_out", "{:,.0f} TEU out"),
+    ("teu_carried_in", "{:,.0f} TEU in"),
+    ("shuttle_utilisation", "utilisation {:.2f}"),
+    ("teu_rolled_over", "{:,.0f} TEU rolled over"),
+    ("transfer_time_mean_h", "transfer {:.1f} h mean"),
+    ("transfer_time_p95_h", "{:.1f} h p95"),
+]
+CORRIDOR_LINE = [
+    ("availability", "availability {:.3f}"),
+    ("clearance_time_mean_h", "clearance {:.2f} h mean"),
 ]
 
 
@@ -189,7 +182,9 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
     thresholds = thresholds or {}
     flagged = False
     lines = []
-    for term in [t for t in piv.index if t not in NOT_TERMINALS]:
+    services, corridors = service_keys(summary), corridor_keys(summary)
+    systems = {*services, *corridors}
+    for term in [t for t in piv.index if t not in NOT_TERMINALS and t not in systems]:
         row = [str(term), units.get(f"{term}/throughput", "")]
         limits = thresholds.get(str(term), (None, None))
         for metric, _, fmt in KEY_METRICS:
@@ -224,7 +219,8 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
             f"{OVER} above the terminal's threshold (W/S over thresholds.max_wait_service_ratio, "
             "occupancy over thresholds.max_occupancy)"
         )
-    for term, picks in SHUTTLE_LINES:
+    lines_of = [(t, SERVICE_LINE) for t in services] + [(t, CORRIDOR_LINE) for t in corridors]
+    for term, picks in lines_of:
         got = summary[summary["terminal"] == term].set_index("metric")["mean"]
         if len(got):
             out.append(
@@ -251,9 +247,9 @@ COMPARE_METRICS = [
 ]
 
 
-# the shuttle's and the corridor's main figures, shown beside the terminals' in comparisons
+# a shuttle service's and a corridor's main figures, shown beside the terminals' in comparisons
 SERVICE_METRICS = {
-    "shuttle": [
+    "service": [
         ("teu_carried_out", "TEU out"),
         ("teu_rolled_over", "rolled TEU"),
         ("transfer_time_mean_h", "transfer h"),
@@ -295,6 +291,9 @@ def comparison_table(table: pd.DataFrame) -> str:
     headers = ["terminal", "metric", "base", "option", "change [95% interval]", "%", ""]
     right = (False, False, True, True, True, True, False)
     out = []
+    kinds = dict.fromkeys(service_keys(table), "service") | dict.fromkeys(
+        corridor_keys(table), "corridor"
+    )
     for option, grp in table.groupby("option", sort=False):
         out.append(f"{option} against base (option - base, 95% paired interval; * significant)")
         rows: list[list[str]] = []
@@ -302,7 +301,7 @@ def comparison_table(table: pd.DataFrame) -> str:
         for term, trows in grp.groupby("terminal", sort=False):
             if term in ("port", "calibration"):
                 continue
-            labels = dict(SERVICE_METRICS.get(str(term), COMPARE_METRICS))
+            labels = dict(SERVICE_METRICS.get(kinds.get(str(term), ""), COMPARE_METRICS))
             trows = trows[trows["metric"].isin(labels)]
             if trows.empty:
                 continue

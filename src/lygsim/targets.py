@@ -90,7 +90,7 @@ def measured(rec: Records, scenario: Scenario) -> list[tuple[str, str, float]]:
     arrived = c["arrived_h"]
     size = c["call_size"]
     term = c["terminal"]
-    w0, w1 = scenario.scenario.warmup_days * 24.0, rec.end_h
+    w0, w1 = scenario.observed_h[0], rec.end_h
     for name, tgt in targets.items():
         if tgt.figure == "shuttle_capacity_teu":
             out.append((name, UNITS[tgt.figure], shuttle_capacity(scenario)))

@@ -144,6 +144,7 @@ class _RunInfo:
     occupancy_threshold: dict[str, float] = field(default_factory=dict)
     yard_capacity: dict[str, float] = field(default_factory=dict)
     berth_rows: dict[str, list[str]] = field(default_factory=dict)
+    display_names: dict[str, str] = field(default_factory=dict)  # services' and corridors'
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -201,6 +202,9 @@ def _run_info(folder: Path, scenario_file: str = "scenario.yaml") -> _RunInfo:
             for group, b in (term.get("berths") or {}).items()
             for k in range(1, int(b.get("count", 0)) + 1)
         ]
+    for section in ("services", "corridors"):
+        for key, item in (scen.get(section) or {}).items():
+            info.display_names[str(key)] = str((item or {}).get("name") or key)
     return info
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from lygsim.metrics import service_keys
 from lygsim.plots._style import NON_TERMINALS, SHUTTLE_METRICS, _terminals, label
 from lygsim.plots.capacity import capacity_curve, capacity_gained, growth_horizon
 from lygsim.plots.files import (
@@ -54,11 +56,15 @@ def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
                 p.unlink(missing_ok=True)
 
 
-def _with_shuttle_calls(visits: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Replication 0's visits plus the shuttle's berth calls, for the Gantt chart.
+def _with_shuttle_calls(
+    visits: pd.DataFrame, path: Path, names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Replication 0's visits plus the shuttle services' berth calls, for the Gantt chart.
 
-    The shuttle's calls are not ship visits, but they hold container berths.
+    The services' calls are not ship visits, but they hold container berths; they are
+    shown under the services' display ``names`` (by key; unset: the keys).
     """
+    names = dict(names or {})
     if not path.is_file() or visits.empty:
         return visits
     calls = read_parquet(path, _SHUTTLE_CALL_COLUMNS)
@@ -68,7 +74,10 @@ def _with_shuttle_calls(visits: pd.DataFrame, path: Path) -> pd.DataFrame:
     rows = pd.DataFrame(
         {
             "terminal": calls["berth_id"].astype(str).str.split(".").str[0],
-            "ship_class": "Lianshen Express",
+            # folders written before services had keys hold the one service, 'shuttle'
+            "ship_class": calls.get("service", pd.Series("shuttle", calls.index))
+            .astype(str)
+            .map(lambda k: names.get(k, k)),
             "berth_id": calls["berth_id"].astype(str),
             "arrived_h": calls["requested_h"],
             "assigned_h": calls["assigned_h"],
@@ -121,7 +130,7 @@ def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> l
             fig = waiting_times(visits, warmup_h, order or None, int(total) if total else None)
             written.append(save(fig, out / "waiting_times.png"))
             rep0 = visits[visits["replication"] == visits["replication"].min()]
-            rep0 = _with_shuttle_calls(rep0, folder / "shuttle_calls.parquet")
+            rep0 = _with_shuttle_calls(rep0, folder / "shuttle_calls.parquet", info.display_names)
             end_h = info.end_h or float(rep0["arrived_h"].max())
             for term in [t for t in order if t in set(rep0["terminal"])]:
                 week = busiest_week(rep0, term, warmup_h, end_h)
@@ -147,8 +156,9 @@ def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> l
         if (levels["series"].astype(str) == "yard").any():
             fig = yard_levels(levels, info.yard_capacity or None, end_h=info.end_h, **common)
             written.append(save(fig, out / "yard_levels.png"))
-    if ((summary["terminal"] == "shuttle") & summary["metric"].isin(SHUTTLE_METRICS)).any():
-        written.append(save(shuttle(summary), out / "shuttle.png"))
+    services = service_keys(summary)
+    if (summary["terminal"].isin(services) & summary["metric"].isin(SHUTTLE_METRICS)).any():
+        written.append(save(shuttle(summary, info.display_names), out / "shuttle.png"))
     _prune(out, _RUN_FIGURES, written)
     return written
 
@@ -194,11 +204,14 @@ def figures_for_compare(folder: str | Path) -> list[Path]:
                 title="Berth occupancy by terminal: base and options (95% interval)",
             )
             written.append(save(fig, out / "berth_occupancy.png"))
-        changed = comparison[(comparison["terminal"] == "shuttle") & (comparison["delta"] != 0)]
+        services = service_keys(comparison)
+        moved = comparison["terminal"].isin(services) & (comparison["delta"] != 0)
+        changed = comparison[moved]
         if "significant" in changed.columns:
             changed = changed[changed["significant"].fillna(False).astype(bool)]
         if changed["metric"].isin(SHUTTLE_METRICS).any():  # no option moves it: no figure
-            written.append(save(shuttle(summary), out / "shuttle.png"))
+            names = _run_info(folder, f"scenario_{man.get('base')}.yaml").display_names
+            written.append(save(shuttle(summary, names), out / "shuttle.png"))
     _prune(out, _COMPARE_FIGURES, written)
     return written
 

@@ -1,12 +1,15 @@
-"""Lianshen Express figure: slot utilisation, transfer times and TEU carried."""
+"""Shuttle services figure (the Lianshen Express): utilisation, transfer times, TEU carried."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from lygsim.metrics import service_keys
 from lygsim.plots._style import (
     SHUTTLE_METRICS,
     _figure,
@@ -18,16 +21,19 @@ from lygsim.plots._style import (
 
 
 @_styled
-def shuttle(summary: pd.DataFrame) -> Figure:
-    """Lianshen Express: utilisation, transfer times and TEU carried, as far as reported.
+def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Figure:
+    """Shuttle services: utilisation, transfer times and TEU carried, as far as reported.
 
-    Draws, from the ``shuttle`` rows of one or more summaries, whichever of
-    ``shuttle_utilisation``, ``transfer_time_mean_h``/``transfer_time_p95_h`` and
+    Draws, from the rows of every shuttle service of one or more summaries (their
+    ``terminal`` is the service's key), whichever of ``shuttle_utilisation``,
+    ``transfer_time_mean_h``/``transfer_time_p95_h`` and
     ``teu_carried_out``/``teu_rolled_over`` exist, with their 95% intervals.
 
     Args:
         summary: Summary rows (``terminal, metric, mean, ci_low, ci_high`` and optionally
-            ``scenario``: one bar per scenario).
+            ``scenario``: one bar per scenario, and per service when there are several).
+        names: Display names of the services by key (the scenario's ``name:``); unset:
+            the keys.
 
     Returns:
         The figure.
@@ -36,15 +42,20 @@ def shuttle(summary: pd.DataFrame) -> Figure:
         ValueError: If the summary holds no shuttle metric.
     """
     _require(summary, ["terminal", "metric", "mean"], "shuttle")
-    s = summary[(summary["terminal"] == "shuttle") & summary["metric"].isin(SHUTTLE_METRICS)]
+    keys = service_keys(summary)
+    s = summary[summary["terminal"].isin(keys) & summary["metric"].isin(SHUTTLE_METRICS)]
     if s.empty:
         raise ValueError(
-            "shuttle: the summary has no Lianshen Express metrics (terminal 'shuttle': "
+            "shuttle: the summary has no shuttle service metrics ("
             + ", ".join(SHUTTLE_METRICS)
             + ")"
         )
+    names = dict(names or {})
     if "scenario" not in s.columns:
         s = s.assign(scenario="")
+    if len(keys) > 1:  # one series per scenario and service
+        service = s["terminal"].astype(str).map(lambda k: names.get(k, k))
+        s = s.assign(scenario=(s["scenario"].astype(str) + " " + service).str.strip())
     scenarios = list(dict.fromkeys(s["scenario"].astype(str)))
     panels = [
         ("Slot utilisation", ["shuttle_utilisation"], ["utilisation"], "% of slots", 100.0),
@@ -56,7 +67,7 @@ def shuttle(summary: pd.DataFrame) -> Figure:
             1.0,
         ),
         (
-            "Boxes for Shanghai",
+            "Boxes carried out",
             ["teu_carried_out", "teu_rolled_over"],
             ["carried", "rolled over to\na later sailing"],
             "TEU, observation window",
@@ -112,5 +123,6 @@ def shuttle(summary: pd.DataFrame) -> Figure:
         fig.legend(
             *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(scenarios)
         )
-    fig.suptitle("Lianshen Express to Shanghai (mean of replications, 95% interval)")
+    what = names.get(keys[0], keys[0]) if len(keys) == 1 else "Shuttle services"
+    fig.suptitle(f"{what} (mean of replications, 95% interval)")
     return fig
