@@ -205,18 +205,11 @@ class ShuttleService:
             streams.rng(f"{key}:from_shanghai"), len(slots)
         )
         self.teu_in = np.minimum(np.maximum(np.rint(draws), 0.0), math.floor(sh.capacity_teu))
+        fixed = (sh.capacity_teu, self.batch_teu, sh.sea_time_h, sh.shanghai_time_h)
+        cor_key = None if corridor is None else corridor[0]
+        # the sailings are in clearance order until finish() puts them in booking order
         self.records = ServiceRecords(
-            terminal=terminal,
-            capacity_teu=sh.capacity_teu,
-            batch_teu=self.batch_teu,
-            sea_time_h=sh.sea_time_h,
-            shanghai_time_h=sh.shanghai_time_h,
-            calls=self.calls,
-            booked_h=booked,
-            cleared_h=cleared,
-            by_corridor=by_corridor,
-            sailing=self.sailing_sorted,  # replaced by booking order in finish()
-            corridor=None if corridor is None else corridor[0],
+            terminal, *fixed, self.calls, booked, cleared, by_corridor, self.sailing_sorted, cor_key
         )
 
     def start(self) -> None:
