@@ -829,11 +829,13 @@ def study_with_bad_option(tmp: Path) -> Path:
 
 def with_corridor_days(days: list[int]) -> Callable[[Data], None]:
     def apply(d: Data) -> None:
-        d["corridor"] = {
-            "latency_h": {"dist": "constant", "value": 0.1},
-            "auto_clearance_h": {"dist": "constant", "value": 1},
-            "manual_clearance_h": {"dist": "constant", "value": 4},
-            "office_hours": {"days": days},
+        d["corridors"] = {
+            "corridor": {
+                "latency_h": {"dist": "constant", "value": 0.1},
+                "auto_clearance_h": {"dist": "constant", "value": 1},
+                "manual_clearance_h": {"dist": "constant", "value": 4},
+                "office_hours": {"days": days},
+            }
         }
 
     return apply
@@ -1035,7 +1037,9 @@ HOSTILE: dict[str, Case] = {
         mutated(scheduled([0, 1, 2, 3, 4, 5, 6, 0])), f"{ARR}.days_of_week", "at most 7 items"
     ),
     "office-days-twice": Case(
-        mutated(with_corridor_days([0, 0, 1])), "corridor.office_hours.days", "listed twice"
+        mutated(with_corridor_days([0, 0, 1])),
+        "corridors.corridor.office_hours.days",
+        "listed twice",
     ),
     "calibration-free-twice": Case(
         mutated(with_calibration_free(["feeders", "feeders"])),

@@ -321,7 +321,7 @@ def calibrate(
                 raise CalibrationError(
                     f"calibration.targets.{name}: the shuttle capacity ({value:,.0f} TEU/yr) is "
                     f"not within {t.tolerance:.1%} of {t.reported:,.0f}; it follows from the "
-                    "timetable (shuttle.capacity_teu x departures x 365/7), not from demand: "
+                    "timetables (services.KEY.capacity_teu x departures x 365/7), not from demand: "
                     "change the timetable"
                 )
         elif not assign[name]:
