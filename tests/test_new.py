@@ -75,7 +75,7 @@ def test_each_kind_alone_validates_runs_and_is_commented(
     term = sc.terminals[kind]
     assert term.cargo.value == kind and term.yard is not None
     assert sum(g.count for g in term.berths.values()) == 2
-    assert sc.shuttle is None and sc.nautical is not None and sc.nautical.tide is None
+    assert not sc.services and sc.nautical is not None and sc.nautical.tide is None
     # the channel needs no tide: no ship is tide-bound
     assert not any(sc.tide_bound(c) for c in sc.ship_classes)
     summary = _run_one(path, tmp_path / "out").set_index(["terminal", "metric"])
@@ -193,4 +193,4 @@ def test_list_prints_every_kind_with_its_unit(capsys: pytest.CaptureFixture[str]
 def test_the_file_is_plain_yaml_with_no_tide_bound_list(tmp_path: Path) -> None:
     data = yaml.safe_load(_new(tmp_path, "plain", "--terminals", "ore:1").read_text())
     assert "tide_bound_classes" not in data["nautical"]
-    assert "shuttle" not in data and "corridor" not in data
+    assert "services" not in data and "corridors" not in data

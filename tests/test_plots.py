@@ -260,7 +260,7 @@ def with_shuttle(summary: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
 
 
 def test_shuttle_needs_shuttle_rows(base_summary):
-    with pytest.raises(ValueError, match="no Lianshen Express metrics"):
+    with pytest.raises(ValueError, match="no shuttle service metrics"):
         plots.shuttle(base_summary[base_summary.terminal != "shuttle"])
 
 

@@ -593,7 +593,11 @@ def _acts(a: RunResult, b: RunResult) -> bool:
 
 @pytest.mark.parametrize(
     ("section", "value", "alongside"),
-    [("shuttle", SHUTTLE, {}), ("corridor", CORRIDOR, {"shuttle": SHUTTLE})],
+    [
+        ("services", {"shuttle": SHUTTLE}, {}),
+        # a corridor no service names
+        ("corridors", {"corridor": CORRIDOR}, {"services": {"shuttle": SHUTTLE}}),
+    ],
     ids=["shuttle", "corridor"],
 )
 def test_sections_act_or_say_they_are_not_simulated(section, value, alongside):
@@ -612,7 +616,8 @@ def test_sections_act_or_say_they_are_not_simulated(section, value, alongside):
     else:
         assert _acts(without, res), f"{section} neither acts nor says it is not simulated"
     # switched off: nothing to warn about
-    data[section]["enabled"] = False
+    for item in data[section].values():
+        item["enabled"] = False
     off = run(validate(data))
     assert not [n for n in off.notes if n.startswith(section)]
 
@@ -621,8 +626,8 @@ def test_the_shuttle_occupies_container_berths():
     # the shuttle's calls hold container berths: with it, the terminal is busier
     plain = scenario_dict(sizes=["small"], horizon_days=10)
     data = copy.deepcopy(plain)
-    data["shuttle"] = copy.deepcopy(SHUTTLE)
-    data["corridor"] = copy.deepcopy(CORRIDOR)
+    data["services"] = {"shuttle": copy.deepcopy(SHUTTLE) | {"corridor": "corridor"}}
+    data["corridors"] = {"corridor": copy.deepcopy(CORRIDOR)}
     res = run(validate(data))
     base = run(validate(plain))
     occ = lambda r: r.kpis[r.kpis.metric == "berth_occupancy"]["value"].sum()  # noqa: E731

@@ -174,10 +174,9 @@ def _backlog(rec: Records, ti: int) -> tuple[np.ndarray, np.ndarray]:
         t, v = _changes(ups[0], downs[0])
         return t, v * teu[0]
     t = np.concatenate([[0.0], *ups, *downs])
-    d = np.concatenate(
-        [[0.0], *(np.full(len(u), b) for u, b in zip(ups, teu, strict=True))]
-        + [np.full(len(x), -b) for x, b in zip(downs, teu, strict=True)]
-    )
+    rises = [np.full(len(u), b) for u, b in zip(ups, teu, strict=True)]
+    falls = [np.full(len(x), -b) for x, b in zip(downs, teu, strict=True)]
+    d = np.concatenate([np.zeros(1), *rises, *falls])
     order = np.lexsort((-d, t))  # at equal times, rises before falls
     t, value = t[order], np.cumsum(d[order])
     keep = np.append(t[1:] != t[:-1], True)  # the value after the last change at a time

@@ -99,7 +99,7 @@ def take_berth(
     """
     berth = alloc.request(kind, scheduled, reserved)
     if berth.__class__ is not Berth:
-        berth = yield berth
+        berth = yield berth  # type: ignore[misc]
     now = max(env.now, now, berth.free_at)  # type: ignore[union-attr]
     cols.berth[i] = berth.global_index  # type: ignore[union-attr]
     cols.assigned_h[i] = now

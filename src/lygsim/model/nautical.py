@@ -30,7 +30,7 @@ def closure_intervals(
         profile = rate_profile(rnd.episodes_per_year, rnd.seasonality, 0.0, start, horizon_h)
         # the episodes' lengths come next from the same stream: draw exactly what is needed
         starts = poisson_times(*profile, rng, one_by_one=True)
-        lengths = rnd.duration_h.sample_n(rng, len(starts)) if len(starts) else []
+        lengths = rnd.duration_h.sample_n(rng, len(starts)) if len(starts) else np.empty(0)
         raw += [(float(s), float(s + d)) for s, d in zip(starts, lengths, strict=True) if d > 0]
     return merge_intervals(raw)
 

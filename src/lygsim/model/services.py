@@ -300,8 +300,9 @@ class ShuttleService:
         rec.sailing = sailing
         # the run is over: free the working arrays now rather than when the cycle collector
         # gets to the environment, its processes and this object
-        empty = np.empty(0)
-        self.order = self.cleared_sorted = self.sailing_sorted = empty
+        self.order = np.empty(0, dtype=np.intp)
+        self.cleared_sorted = np.empty(0)
+        self.sailing_sorted = np.empty(0, dtype=np.int32)
         c = self.calls
         discharged = np.frombuffer(c.discharged_h, dtype=np.float64) if c.n else np.empty(0)
         done = np.flatnonzero(~np.isnan(discharged) & (discharged <= horizon_h))

@@ -9,7 +9,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from lygsim.metrics import service_keys
 from lygsim.plots._style import (
     SHUTTLE_METRICS,
     _figure,
@@ -42,19 +41,20 @@ def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Fi
         ValueError: If the summary holds no shuttle metric.
     """
     _require(summary, ["terminal", "metric", "mean"], "shuttle")
-    keys = service_keys(summary)
-    s = summary[summary["terminal"].isin(keys) & summary["metric"].isin(SHUTTLE_METRICS)]
+    # only shuttle services report these metrics: the rows with them are the services'
+    s = summary[summary["metric"].isin(SHUTTLE_METRICS)]
+    keys = list(dict.fromkeys(s["terminal"].astype(str)))
     if s.empty:
         raise ValueError(
             "shuttle: the summary has no shuttle service metrics ("
             + ", ".join(SHUTTLE_METRICS)
             + ")"
         )
-    names = dict(names or {})
+    display = dict(names or {})
     if "scenario" not in s.columns:
         s = s.assign(scenario="")
     if len(keys) > 1:  # one series per scenario and service
-        service = s["terminal"].astype(str).map(lambda k: names.get(k, k))
+        service = s["terminal"].astype(str).map(lambda k: display.get(k, k))
         s = s.assign(scenario=(s["scenario"].astype(str) + " " + service).str.strip())
     scenarios = list(dict.fromkeys(s["scenario"].astype(str)))
     panels = [
@@ -80,8 +80,8 @@ def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Fi
     fig = _figure(min(13.0, 2.2 * sum(sizes) * max(1.0, len(scenarios) ** 0.5) + 1.5), 4.6)
     axes = fig.subplots(1, len(panels), squeeze=False, width_ratios=sizes)[0]
     width = 0.8 / len(scenarios)
-    for ax, (title, metrics, names, ylabel, factor) in zip(axes, panels, strict=True):
-        present = [(m, n) for m, n in zip(metrics, names, strict=True) if m in have]
+    for ax, (title, metrics, ticks, ylabel, factor) in zip(axes, panels, strict=True):
+        present = [(m, n) for m, n in zip(metrics, ticks, strict=True) if m in have]
         x = np.arange(len(present))
         for i, scen in enumerate(scenarios):
             rows = s[s["scenario"].astype(str) == scen].set_index("metric")
@@ -123,6 +123,6 @@ def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Fi
         fig.legend(
             *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=len(scenarios)
         )
-    what = names.get(keys[0], keys[0]) if len(keys) == 1 else "Shuttle services"
+    what = display.get(keys[0], keys[0]) if len(keys) == 1 else "Shuttle services"
     fig.suptitle(f"{what} (mean of replications, 95% interval)")
     return fig
