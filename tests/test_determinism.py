@@ -145,7 +145,7 @@ def _smaller_yard(d: Data) -> None:
 
 
 def _t2_scheduled_first(d: Data) -> None:
-    d["terminals"]["t2"]["allocation"] = "scheduled_first"
+    d["terminals"]["t2"]["dispatch"] = {"rule": "scheduled_first"}
 
 
 T2_CHANGES: dict[str, Callable[[Data], None]] = {

@@ -1,9 +1,9 @@
 """Properties of the port model on random small scenarios (hypothesis).
 
 Each example builds a scenario from random knobs (terminals, berth groups and sizes, ship
-classes that fit only the big berths, Poisson, renewal and scheduled arrivals, tide,
-weather closures, small yards, planned and random berth outages), runs one replication of
-a few hundred hours and checks what must hold whatever the dice:
+classes that fit only the big berths, every dispatch rule, Poisson, renewal and scheduled
+arrivals, tide, weather closures, small yards, planned and random berth outages), runs one
+replication of a few hundred hours and checks what must hold whatever the dice:
 
 - conservation: every ship that arrived is departed, in service or waiting, its times in
   order with "not reached" (NaN) only at the tail, and its waits add up to its times;
@@ -14,7 +14,8 @@ a few hundred hours and checks what must hold whatever the dice:
   that is down for planned maintenance takes a new ship;
 - tide-bound ships move only inside tide windows and nobody moves during a closure;
 - time never runs backward (visits and level histories);
-- KPIs within their ranges; first come first served where every ship fits every berth.
+- KPIs within their ranges; first come first served (or liners first, then first come
+  first served) where every ship fits every berth.
 """
 
 from __future__ import annotations
@@ -65,6 +66,19 @@ PROPERTY_SETTINGS = settings(
 
 
 MOSTLY = st.sampled_from([True, True, False])
+RULE_NAMES = ("fcfs", "scheduled_first", "class_priority", "shortest_job_first", "largest_first")
+
+
+@st.composite
+def dispatch(draw: st.DrawFn, sizes: list[str], rules: tuple[str, ...] = RULE_NAMES) -> Any:
+    """A terminal's dispatch rule (see :func:`helpers_model.scenario_dict`'s ``dispatch``)."""
+    rule = draw(st.sampled_from(rules))
+    if rule == "class_priority":
+        order = draw(st.lists(st.sampled_from(sizes), min_size=1, unique=True))
+        return {"rule": rule, "order": order}
+    if rule in ("shortest_job_first", "largest_first"):
+        return {"rule": rule, "max_wait_h": draw(st.sampled_from([6.0, 48.0, 1000.0]))}
+    return rule
 
 
 @st.composite
@@ -75,6 +89,7 @@ def knobs(
     yard: bool | None = None,
     outages: bool | None = None,
     single_group: bool = False,
+    rules: tuple[str, ...] = RULE_NAMES,
 ) -> dict[str, Any]:
     """Knobs of :func:`helpers_model.scenario_dict`; None = maybe, True = always, False = never."""
     k: dict[str, Any] = {}
@@ -114,7 +129,7 @@ def knobs(
     k["efficiency"] = draw(st.sampled_from([1.0, 0.7]))
     k["berthing_h"] = draw(st.sampled_from([0.0, 1.5]))
     k["unberthing_h"] = draw(st.sampled_from([0.0, 1.0]))
-    k["allocation"] = draw(st.sampled_from(["fcfs", "scheduled_first"]))
+    k["dispatch"] = draw(dispatch(k["sizes"], rules))
     horizon_h = k["horizon_days"] * 24.0
 
     use_channel = draw(MOSTLY) if channel is None else channel
@@ -472,14 +487,14 @@ def test_the_causes_of_the_wait_add_up_to_the_wait(k, seed):
 
 
 @PROPERTY_SETTINGS
-@given(k=knobs(single_group=True), seed=seeds)
+@given(k=knobs(single_group=True, rules=("fcfs", "scheduled_first")), seed=seeds)
 def test_first_come_first_served_when_every_ship_fits(k, seed):
     scenario, res = run(k, seed)
     for tname, term in scenario.terminals.items():
         v = res.visits[res.visits["terminal"] == tname].sort_values(
             ["arrived_h", "ship_id"], kind="stable"
         )
-        if term.allocation == "fcfs":
+        if term.dispatch.rule == "fcfs":
             check_arrival_order(v)
             continue
         # scheduled_first: liner calls ahead of the rest, each kind in arrival order

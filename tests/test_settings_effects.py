@@ -345,9 +345,9 @@ def test_scheduled_first_puts_liner_calls_ahead():
         "lateness_h": {"dist": "normal", "mean": 0.0, "sd": 8.0},
     }
 
-    def waits(allocation: str) -> tuple[float, float]:
+    def waits(rule: str) -> tuple[float, float]:
         d = copy.deepcopy(data)
-        d["terminals"]["t1"]["allocation"] = allocation
+        d["terminals"]["t1"]["dispatch"] = {"rule": rule}
         v = pd.concat([run(validate(d), r).visits for r in range(3)])
         return (
             float(v.loc[v["scheduled"], "wait_berth_h"].mean()),

@@ -60,7 +60,7 @@ def shuttle_data(
         calls_per_year=ship_calls,
         horizon_days=days,
         warmup_days=warmup,
-        allocation="scheduled_first",
+        dispatch="scheduled_first",
         berthing_h=1.0,
         unberthing_h=0.5,
     )

@@ -7,6 +7,9 @@ the Lianshen Express and its data corridor), runs them to the horizon and return
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import numpy as np
 import simpy
 
@@ -15,10 +18,11 @@ from lygsim.model.arrivals import arrival_plan
 from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
+from lygsim.model.rules import VesselKind, make_rule
 from lygsim.model.ships import ShipContext, arrivals_process
 from lygsim.model.shuttle import round_trip_h, start_shuttle
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
-from lygsim.scenario import Scenario
+from lygsim.scenario import Scenario, ShipClass, Shuttle, Terminal
 from lygsim.streams import Streams
 
 
@@ -62,6 +66,35 @@ def _timetable_notes(scenario: Scenario) -> list[str]:
     return []
 
 
+def vessel_kind(
+    name: str,
+    vessel: ShipClass | Shuttle,
+    term: Terminal,
+    berths: list[Berth],
+    groups: Sequence[str] | None = None,
+) -> VesselKind:
+    """A vessel kind as the allocator of terminal ``term`` (with ``berths``) sees it.
+
+    Args:
+        name: The class name or the service's key.
+        vessel: Its size (dwt, loa, draft).
+        term: The terminal.
+        berths: The terminal's berths in allocation order.
+        groups: The berth groups it may use (default: all).
+    """
+    fits = tuple(
+        b.index
+        for b in berths
+        if (groups is None or b.group in groups) and term.berths[b.group].fits(vessel)  # type: ignore[arg-type]
+    )
+    rates = [
+        g.equipment * g.rate.mean * g.efficiency.mean
+        for g in (term.berths[berths[i].group] for i in fits)
+    ]
+    units_per_h = sum(rates) / len(rates) if rates else 0.0
+    return VesselKind(name, fits, vessel.dwt_t, units_per_h)
+
+
 def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = None) -> Records:
     """Simulate one replication of ``scenario`` and return what it recorded.
 
@@ -102,14 +135,18 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
                 berth_ids.append(b.id)
                 berth_terminal.append(ti)
             berth_lookup[(tname, gname)] = group_berths
-        fits = {}
-        for ci, cname in enumerate(class_names):
-            sc = scenario.ship_classes[cname]
-            if sc.terminal == tname:
-                fits[ci] = tuple(b.index for b in berths if term.berths[b.group].fits(sc))
-        allocators.append(
-            BerthAllocator(env, berths, fits, priority=term.allocation == "scheduled_first")
-        )
+        kinds = {
+            ci: vessel_kind(cname, scenario.ship_classes[cname], term, berths)
+            for ci, cname in enumerate(class_names)
+            if scenario.ship_classes[cname].terminal == tname
+        }
+        sh = scenario.shuttle
+        if sh is not None and sh.enabled and sh.terminal == tname:
+            # the shuttle is the kind after the ship classes; it handles at its own rate
+            groups = None if sh.berth_group is None else (sh.berth_group,)
+            kind = vessel_kind("shuttle", sh, term, berths, groups)
+            kinds[len(class_names)] = replace(kind, units_per_h=sh.crane_rate_teu_h)
+        allocators.append(BerthAllocator(env, berths, kinds, make_rule(term.dispatch)))
         if term.yard is not None:
             y = term.yard
 
@@ -131,7 +168,9 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     transit = scenario.nautical.transit_h if scenario.nautical else 0.0
 
     start_outages(env, scenario, streams, allocators, berth_lookup, t_index, rec)
-    shuttle = start_shuttle(env, scenario, streams, allocators, t_index, channel, transit, horizon)
+    shuttle = start_shuttle(
+        env, scenario, streams, allocators, t_index, len(class_names), channel, transit, horizon
+    )
 
     plan = arrival_plan(scenario, streams, horizon)
     rec.plan = {

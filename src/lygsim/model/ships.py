@@ -94,7 +94,7 @@ def visit_process(
     env = ctx.env
     c = ctx.cols
     alloc = ctx.allocators[term]
-    berth = alloc.request(cls, sched)
+    berth = alloc.request(cls, sched, work=size)
     if berth.__class__ is not Berth:
         berth = yield berth
     now = max(env.now, arrived, berth.free_at)

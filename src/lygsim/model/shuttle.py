@@ -54,9 +54,6 @@ from lygsim.records import ShuttleCallColumns, ShuttleRecords
 from lygsim.scenario import PoissonArrivals, Scenario, ScheduledArrivals, Shuttle
 from lygsim.streams import Streams
 
-SHUTTLE_CLASS = -1
-"""The shuttle's class index in its terminal's berth allocator (ship classes are >= 0)."""
-
 
 def timetable_h(shuttle: Shuttle, scenario: Scenario, horizon_h: float) -> np.ndarray:
     """Timetabled departures from Lianyungang (hours from the start) before the horizon."""
@@ -124,8 +121,9 @@ class ShuttleService:
         env: The SimPy environment.
         scenario: The scenario (its ``shuttle`` is enabled).
         streams: The replication's streams.
-        allocator: Berth allocator of the shuttle's terminal (the shuttle is added to it).
+        allocator: Berth allocator of the shuttle's terminal.
         terminal: Index of that terminal.
+        kind: The shuttle's vessel kind in that allocator.
         channel: The channel, or None when nothing ever holds the shuttle in it.
         transit_h: Channel transit.
         horizon_h: Simulated hours.
@@ -138,6 +136,7 @@ class ShuttleService:
         streams: Streams,
         allocator: BerthAllocator,
         terminal: int,
+        kind: int,
         channel: Channel | None,
         transit_h: float,
         horizon_h: float,
@@ -151,13 +150,8 @@ class ShuttleService:
         self.tide_bound = scenario.shuttle_tide_bound()
         self.transit_h = transit_h
         term = scenario.terminals[sh.terminal]
-        groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
-        fits = tuple(
-            b.index
-            for b in allocator.berths
-            if b.group in groups and term.berths[b.group].fits(sh)  # type: ignore[arg-type]
-        )
-        allocator.add_class(SHUTTLE_CLASS, fits)
+        self.kind = kind
+        fits = allocator.kinds[kind].fits
         rng = streams.rng("shuttle:handling")
         groups_used = sorted({allocator.berths[i].group for i in fits})
         self.berthing = {g: sampler(term.berths[g].berthing_h, rng) for g in groups_used}
@@ -290,7 +284,7 @@ class ShuttleService:
         c.eta_shared[k] = shared
         alloc = self.allocator
         # without its ETA the terminal has no window for it: it queues as a ship that turns up
-        berth = alloc.request(SHUTTLE_CLASS, False, first=shared)
+        berth = alloc.request(self.kind, False, reserved=shared, work=teu_in + sh.capacity_teu)
         if berth.__class__ is not Berth:
             berth = yield berth
         now = max(env.now, now, berth.free_at)
@@ -406,11 +400,15 @@ def start_shuttle(
     streams: Streams,
     allocators: list[BerthAllocator],
     t_index: dict[str, int],
+    kind: int,
     channel: Channel,
     transit_h: float,
     horizon_h: float,
 ) -> ShuttleService | None:
-    """Build and start the shuttle, or return None if the scenario has none (or it is off)."""
+    """Build and start the shuttle, or return None if the scenario has none (or it is off).
+
+    ``kind`` is the shuttle's vessel kind in its terminal's allocator.
+    """
     sh = scenario.shuttle
     if sh is None or not sh.enabled:
         return None
@@ -422,6 +420,7 @@ def start_shuttle(
         streams,
         allocators[ti],
         ti,
+        kind,
         channel if needs_channel else None,
         transit_h,
         horizon_h,
