@@ -26,6 +26,7 @@ from lygsim.queueing import priority_wq
 from lygsim.scenario import DISPATCH_RULES
 from lygsim.stats import mean_ci
 from test_properties import PROPERTY_SETTINGS, check_berths, check_visit_times, knobs, run, seeds
+from test_shuttle import SHUTTLE_SETTINGS, check_berths_shared, shuttle_scenarios
 
 VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
 
@@ -214,6 +215,21 @@ def test_every_rule_conserves_ships_and_serves_one_fitting_ship_per_berth(
     assert {t.dispatch.rule for t in scenario.terminals.values()} == {rule}
     check_visit_times(scenario, res)
     check_berths(scenario, res)
+
+
+@SHUTTLE_SETTINGS
+@given(data=shuttle_scenarios(), rule=st.sampled_from(sorted(RULES)), seed=seeds)
+def test_every_rule_shares_berths_with_the_shuttle(
+    data: dict[str, Any], rule: str, seed: int
+) -> None:
+    # the shuttle is a vessel kind of its terminal under every rule (reserved or not):
+    # it and the ships never hold one berth at once, and occupancy counts both
+    params = {"class_priority": {"order": ["t1_small"]}}.get(rule, {})
+    if rule in ("shortest_job_first", "largest_first"):
+        params = {"max_wait_h": 12.0}
+    data["terminals"]["t1"]["dispatch"] = {"rule": rule, **params}
+    scenario = validate(data)
+    check_berths_shared(scenario, lygsim.simulate(scenario, seed=seed))
 
 
 def test_a_freed_berth_goes_only_to_a_ship_that_fits_it() -> None:
