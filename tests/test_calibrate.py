@@ -201,7 +201,7 @@ def test_control_variate_estimate_is_unbiased_and_narrower():
 def test_offered_cargo_is_what_arrived_in_the_period():
     sc = lygsim.load_scenario(S2023)
     run = simulate(sc, seed=5, replication=0)
-    kpis = run.kpis[run.kpis.terminal == "calibration"].set_index("metric")["value"]
+    kpis = run.kpis[run.kpis.scope == "calibration"].set_index("metric")["value"]
     visits = run.visits
     for name, t in sc.calibration.targets.items():
         if t.figure == "shuttle_capacity_teu":

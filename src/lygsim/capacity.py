@@ -28,6 +28,7 @@ from lygsim.errors import UsageError
 from lygsim.experiment import run_experiment
 from lygsim.model.arrivals import HOURS_PER_YEAR
 from lygsim.scenario import PoissonArrivals, RenewalArrivals, Scenario
+from lygsim.scopes import terminal_rows
 from lygsim.targets import expected_calls
 
 CAPACITY_COLUMNS = [
@@ -291,7 +292,7 @@ def sweep(
             progress(f)
         sc = scale_demand(scenario, f, names)
         res = run_experiment(sc, reps, seed, **kw)  # type: ignore[arg-type]
-        s = res.summary.set_index(["terminal", "metric"])
+        s = terminal_rows(res.summary).set_index(["name", "metric"])
         for t in names:
             term = scenario.terminals[t]
 
