@@ -34,6 +34,7 @@ def test_run_writes_every_file(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == {
         "summary.csv",
         "replications.csv",
+        "berths.csv",
         "visits.parquet",
         "levels.parquet",
         "scenario.yaml",
@@ -46,31 +47,11 @@ def test_run_writes_every_file(tmp_path, capsys):
     levels = pd.read_parquet(out / "levels.parquet")
     assert {"queue", "berths_busy"} <= set(levels.series.astype(str))
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == [
-        "scenario",
-        "scope",
-        "name",
-        "metric",
-        "unit",
-        "mean",
-        "std",
-        "n",
-        "ci_low",
-        "ci_high",
-    ]
+    assert " ".join(summary.columns) == "scenario scope name metric unit mean std n ci_low ci_high"
     occ = summary[(summary.name == "queue") & (summary.metric == "berth_occupancy")].iloc[0]
     assert occ["n"] == 3 and occ["ci_low"] <= occ["mean"] <= occ["ci_high"]
     reps = pd.read_csv(out / "replications.csv")
-    assert list(reps.columns) == [
-        "scenario",
-        "replication",
-        "seed",
-        "scope",
-        "name",
-        "metric",
-        "unit",
-        "value",
-    ]
+    assert " ".join(reps.columns) == "scenario replication seed scope name metric unit value"
     assert sorted(reps.replication.unique()) == [0, 1, 2] and set(reps.seed) == {3}
     # the summary is the mean of the replications
     per_rep = reps[(reps.name == "queue") & (reps.metric == "berth_occupancy")]["value"]
@@ -156,10 +137,11 @@ def test_baseline_reports_every_terminal_kind(tmp_path, capsys):
     assert "warning" not in captured.err
     # the shuttle's berth calls of replication 0 are kept for the Gantt chart
     from lygsim.plots.folders import _with_shuttle_calls
+    from lygsim.results import ResultsFolder
 
     visits = pd.read_parquet(tmp_path / "visits.parquet")
-    both = _with_shuttle_calls(visits, tmp_path / "shuttle_calls.parquet")
-    shuttle = both[both.ship_class == "Lianshen Express"]
+    both = _with_shuttle_calls(visits, ResultsFolder(tmp_path))
+    shuttle = both[both.ship_class == "shuttle"]  # the scenario names it no other way
     assert len(shuttle) > 0 and (shuttle.terminal == "container").all()
     assert len(both) == len(visits) + len(shuttle)
 
@@ -210,9 +192,9 @@ def test_every_shipped_scenario_runs(path, tmp_path):
         ),
         (
             ["--precision", "container.mean_wait_h=0.1"],
-            "unknown terminal 'container' (allowed: queue, port)",
+            "unknown name 'container' (allowed: queue, port)",
         ),
-        (["--precision", "queue.mean_wait_h"], "expected TERMINAL.METRIC=SHARE"),
+        (["--precision", "queue.mean_wait_h"], "expected [SCOPE:]NAME.METRIC=SHARE"),
         (["--precision", "queue.mean_wait_h=2"], "the share must lie in (0, 1)"),
     ],
 )

@@ -275,20 +275,10 @@ def test_compare_command_writes_comparison(tmp_path, capsys):
     )
     assert code == 0
     table = pd.read_csv(out / "comparison.csv")
-    assert list(table.columns) == [
-        "scope",
-        "name",
-        "metric",
-        "unit",
-        "base_mean",
-        "option",
-        "option_mean",
-        "delta",
-        "delta_ci_low",
-        "delta_ci_high",
-        "rel_change",
-        "significant",
-    ]
+    assert " ".join(table.columns) == (
+        "scope name metric unit base_mean option option_mean delta delta_ci_low "
+        "delta_ci_high rel_change significant"
+    )
     assert set(table.option) == {"three_berths"}
     printed = capsys.readouterr().out
     assert "three_berths against base" in printed and "W/S" in printed
@@ -429,3 +419,13 @@ def test_compare_refuses_options_observing_another_window(tmp_path, capsys):
     assert err.startswith(f"{opt}: scenario.horizon_days is 3000")
     assert "(or give --days for all)" in err
     assert not out.exists()
+
+
+def test_precision_names_a_scope_when_a_name_is_ambiguous():
+    from lygsim.errors import UsageError
+
+    assert Precision.parse("container.mean_wait_h=0.05", 10).scope == ""  # settled by check
+    rule = Precision.parse("port:port.calls=0.1", 10)
+    assert (rule.scope, rule.name, rule.metric, rule.rel) == ("port", "port", "calls", 0.1)
+    with pytest.raises(UsageError, match=r"SCOPE: one of terminal, port, service, link"):
+        Precision.parse("harbour:port.calls=0.1", 10)

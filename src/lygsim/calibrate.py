@@ -135,8 +135,7 @@ def _with_scales(scenario: Scenario, scales: dict[str, float]) -> Scenario:
 
 
 def _check_periods(scenario: Scenario) -> None:
-    w0 = scenario.scenario.warmup_days * 24.0
-    w1 = scenario.scenario.horizon_days * 24.0
+    w0, w1 = scenario.observed_h
     for name, t in scenario.calibration.targets.items():
         if t.figure == "shuttle_capacity_teu":
             continue

@@ -24,6 +24,7 @@ import pandas as pd
 from lygsim.records import LEVEL_SERIES, Records, ShuttleRecords
 from lygsim.scenario import Cargo, Scenario
 from lygsim.scopes import KPI_COLUMNS, PORT, Scope
+from lygsim.units import tonnes_per_unit
 
 WAIT_CAUSES = ("berth", "tide", "weather")
 """Causes of the wait (arrival to entering): ``wait_<cause>_h`` add up to ``wait_h``."""
@@ -258,8 +259,8 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     :data:`WAIT_CAUSES`; ``mean_delay_<kind>_h`` (:data:`BERTH_DELAYS`) are parts of the
     time at berth; ``overloaded`` is :func:`overloaded` (1.0 or 0.0).
     """
-    t0 = scenario.scenario.warmup_days * 24.0
-    t1 = rec.end_h
+    t0, _ = scenario.observed_h
+    t1 = rec.end_h  # the horizon, or the one --days set
     span = t1 - t0
     c = rec.visit_columns()
     split = wait_split(c, t1)
@@ -362,14 +363,11 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
             sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
             level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
             rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))
+        port_t += throughput * tonnes_per_unit(term.cargo, conv)
         if term.cargo is Cargo.container:
             port_teu += throughput
-            port_t += throughput * conv.tons_per_teu
         elif term.cargo is Cargo.roro:
             port_veh += throughput
-            port_t += throughput * conv.tons_per_vehicle
-        else:
-            port_t += throughput
         port_calls += calls
         for k, v in waits.items():
             all_waits[k].append(v)

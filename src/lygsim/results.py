@@ -11,7 +11,6 @@ line naming the file.
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -21,32 +20,16 @@ import pandas as pd
 
 from lygsim.errors import ResultsError
 from lygsim.scopes import Scope
-
-# The columns each results table must have for the figures and the report; the numeric
-# ones must parse as numbers. Tables not listed are read as they are.
-TABLE_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "summary": (("scope", "name", "metric", "unit"), ("mean", "ci_low", "ci_high")),
-    "comparison": (
-        ("option", "scope", "name", "metric"),
-        ("base_mean", "option_mean", "delta", "delta_ci_low", "delta_ci_high", "rel_change"),
-    ),
-    "capacity": (
-        ("terminal",),
-        ("demand_factor", "throughput", "berth_occupancy", "wait_service_ratio"),
-    ),
-    "practical_capacity": (
-        ("terminal", "unit"),
-        ("capacity", "capacity_ci_low", "capacity_ci_high"),
-    ),
-    "capacity_gained": (
-        ("option", "terminal", "unit"),
-        ("base_capacity", "option_capacity", "gained", "gained_share"),
-    ),
-    "horizon": (("scenario", "terminal"), ("year",)),
-    "berths": (("berth_id", "terminal", "group"), ("index",)),
-}
-# tables that mean nothing without a row
-NEED_ROWS = ("summary", "capacity", "practical_capacity", "horizon")
+from lygsim.tables import (
+    TABLE_COLUMNS,
+    parquet_columns,
+    read_json,
+    read_parquet,
+    read_table,
+    read_yaml,
+    require_columns,
+    table_kind,
+)
 
 LEVELS_FILE = "levels.parquet"
 SHUTTLE_CALLS_FILE = "shuttle_calls.parquet"
@@ -87,14 +70,9 @@ class Kind(StrEnum):
     run = "run"
 
 
-MARKERS = {
-    Kind.study: "study.yaml",
-    Kind.compare: "comparison.csv",
-    Kind.capacity: "capacity.csv",
-    Kind.horizon: "horizon.csv",
-    Kind.run: "summary.csv",
-}
-"""The file whose presence makes a folder of each kind."""
+_MARKER_FILES = ("study.yaml", "comparison.csv", "capacity.csv", "horizon.csv", "summary.csv")
+MARKERS: dict[Kind, str] = dict(zip(Kind, _MARKER_FILES, strict=True))
+"""The file whose presence makes a folder of each kind, in the order they are tested."""
 
 
 def run_cache_dir(
@@ -106,143 +84,6 @@ def run_cache_dir(
     """
     key = scenario_key + ("" if days is None else f"-d{days:g}")
     return Path(out) / "runs" / f"v{version}" / key / f"seed-{seed}" / f"rep-{replication}"
-
-
-# --- files ---------------------------------------------------------------------------------
-
-
-def table_kind(path: Path) -> str | None:
-    """The kind of a results table from its file name (``summary_base.csv``: summary)."""
-    stem = path.stem
-    for kind in sorted(TABLE_COLUMNS, key=len, reverse=True):
-        if stem == kind or stem.startswith(kind + "_"):
-            return kind
-    return None
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A results table (CSV), checked: readable text, the columns its kind needs, numbers.
-
-    Args:
-        path: The CSV file; its name gives its kind (:data:`TABLE_COLUMNS`).
-
-    Returns:
-        The table.
-
-    Raises:
-        ResultsError: Naming the file, if it cannot be read, is empty or not text, lacks a
-            column its kind needs, has no row where one is needed, or holds a value that
-            is not a number in a numeric column.
-    """
-    path = Path(path)
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-        if b"\0" in head:
-            raise ResultsError(f"{path}: not a CSV table (binary content)")
-        df = pd.read_csv(path, encoding="utf-8")
-    except ResultsError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise ResultsError(f"{path}: empty file (no header, no rows)") from None
-    except UnicodeDecodeError:
-        raise ResultsError(f"{path}: not a CSV table (not UTF-8 text)") from None
-    except pd.errors.ParserError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
-        raise ResultsError(f"{path}: not a CSV table ({first})") from None
-    except OSError as exc:
-        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    kind = table_kind(path)
-    if kind is None:
-        return df
-    text_cols, num_cols = TABLE_COLUMNS[kind]
-    _need(path, set(df.columns), (*text_cols, *num_cols), f" (a {kind} table needs ")
-    if kind in NEED_ROWS and df.empty:
-        raise ResultsError(f"{path}: no rows")
-    for col in num_cols:
-        if df[col].dtype.kind in "fiub":
-            continue
-        values = pd.to_numeric(df[col], errors="coerce")
-        bad = values.isna() & df[col].notna()
-        if bad.any():
-            raise ResultsError(
-                f"{path}: column {col}: not a number ({str(df[col][bad].iloc[0])[:40]!r})"
-            )
-        df[col] = values
-    return df
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML mapping from a file, or an empty dict if the file is absent or not a mapping.
-
-    Raises:
-        ResultsError: If the file cannot be read or is not YAML.
-    """
-    import yaml
-
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise ResultsError(f"{path}: not YAML (not UTF-8 text)") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ResultsError(f"{path}: not valid YAML{where}") from None
-    return data if isinstance(data, dict) else {}
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from a file, or an empty dict if the file is absent or unreadable."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _schema(path: Path) -> list[str]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        return list(pq.read_schema(path).names)
-    except OSError as exc:
-        if exc.errno is None:  # pyarrow's IO errors for a file that is not Parquet
-            raise ResultsError(f"{path}: not a Parquet table ({exc})") from None
-        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, pa.ArrowException) as exc:
-        raise ResultsError(f"{path}: not a Parquet table ({type(exc).__name__})") from None
-
-
-def _need(path: Path, names: set[str], required: tuple[str, ...], why: str = "") -> None:
-    missing = [c for c in required if c not in names]
-    if missing:
-        tail = f"{why}{', '.join(required)})" if why else ""
-        raise ResultsError(
-            f"{path}: missing column{'s' if len(missing) > 1 else ''} " + ", ".join(missing) + tail
-        )
-
-
-def read_parquet(path: Path, required: tuple[str, ...], **kw: Any) -> pd.DataFrame:
-    """A Parquet table of a results folder, with the columns it must have.
-
-    Raises:
-        ResultsError: Naming the file, if it is not a readable Parquet table or lacks a
-            required column.
-    """
-    import pyarrow as pa
-
-    _need(path, set(_schema(path)), required)
-    try:
-        return pd.read_parquet(path, **kw)
-    except OSError as exc:
-        raise ResultsError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except (ValueError, pa.ArrowException) as exc:  # damaged past its footer
-        raise ResultsError(f"{path}: not a Parquet table ({type(exc).__name__})") from None
 
 
 # --- the folder ----------------------------------------------------------------------------
@@ -485,8 +326,8 @@ class ResultsFolder:
         path = self.path / "visits.parquet"
         if not path.is_file():
             return None
-        names = set(_schema(path))
-        _need(path, names, ("terminal", "arrived_h", "entered_h"))
+        names = set(parquet_columns(path))
+        require_columns(path, names, ("terminal", "arrived_h", "entered_h"))
         cols = [c for c in VISIT_COLUMNS if c in names]
         filters = [("replication", "<", FIGURE_REPLICATIONS)] if "replication" in names else None
         return read_parquet(path, (), columns=cols, filters=filters)

@@ -83,7 +83,7 @@ def simulate(
     """
     horizon_h = None
     if days is not None:
-        if days * 24.0 <= scenario.scenario.warmup_days * 24.0:
+        if days * 24.0 <= scenario.observed_h[0]:
             from lygsim.errors import UsageError
 
             raise UsageError(

@@ -11,17 +11,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lygsim.commands.common import (
-    Execution,
-    check_common,
-    check_days,
-    elapsed,
-    finish,
-    warn_implausible,
-)
-from lygsim.commands.folder import default_folder, out_path, output_folder
+from lygsim.commands import common
+from lygsim.commands.folder import default_folder
 from lygsim.errors import UsageError
-from lygsim.loader import load_scenario, scenario_hash
+from lygsim.loader import scenario_hash
 from lygsim.report import write_csv, write_text
 from lygsim.scenario import Scenario
 
@@ -41,21 +34,16 @@ def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int
         round_line,
     )
 
-    started_at = time.time()
-    check_common(args, min_reps=2)
     # a calibration folder has no figures: its table is the result
-    ex = dataclasses.replace(Execution.from_args(args, argv), figures=False)
-    scenario = load_scenario(args.scenario, args.overrides)
-    check_days(ex, [scenario])
+    ex = dataclasses.replace(common.begin(args, argv, min_reps=2), figures=False)
+    (scenario,) = common.load_all(ex, [args.scenario])
     if args.days is not None:
         check_days_cover_targets(args.days, scenario)
         window = scenario.scenario.model_copy(update={"horizon_days": args.days})
         scenario = scenario.model_copy(update={"scenario": window})
     name = scenario.scenario.name
     folder = f"{default_folder(name, args.overrides)}/calibration"
-    out = out_path(args.out, folder, ex.overrides, ex.quiet)
-    with output_folder(out, f"lygsim calibrate: --out {out}"):
-        warn_implausible([(args.scenario, scenario)])
+    with common.results_folder(ex, args.out, folder, [(args.scenario, scenario)]) as out:
         progress = ex.progress()
         kw = {**ex.experiment, "out": out}
         started = datetime.now(UTC)
@@ -87,19 +75,15 @@ def calibrate_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int
                 write_text(written, text)
             write_csv(out / "calibration.csv", table)
 
-        finish(
+        common.finish(
             out,
             ex,
-            started_at,
             write,
             scenario=name,
             scenario_hash=scenario_hash(scenario),
             check=bool(args.check),
-            seed=ex.seed,
-            replications=ex.reps,
-            days=ex.days,
             started=started.isoformat(timespec="seconds"),
-            run_time_s=elapsed(t0),
+            run_time_s=common.elapsed(t0),
         )
     if not ex.quiet:
         print(format_table(table))

@@ -10,17 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from lygsim.capacity import CapacityResult, parse_range, sweep, write_capacity
-from lygsim.commands.common import (
-    Execution,
-    Progress,
-    check_common,
-    check_days,
-    elapsed,
-    finish,
-    warn_implausible,
-)
-from lygsim.commands.folder import default_folder, out_path, output_folder
-from lygsim.loader import load_scenario, scenario_hash
+from lygsim.commands import common
+from lygsim.commands.common import Execution, Progress
+from lygsim.commands.folder import default_folder
+from lygsim.loader import scenario_hash
 from lygsim.scenario import Scenario
 
 
@@ -83,19 +76,14 @@ def format_practical(practical: pd.DataFrame) -> str:
 
 def capacity_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim capacity``; returns the exit code."""
-    started_at = time.time()
-    check_common(args, min_reps=2)
-    ex = Execution.from_args(args, argv)
+    ex = common.begin(args, argv, min_reps=2)
     factors = parse_range(args.demand)
     if 1.0 not in factors:
         factors = sorted({*factors, 1.0})
-    scenario = load_scenario(args.scenario, args.overrides)
-    check_days(ex, [scenario])
+    (scenario,) = common.load_all(ex, [args.scenario])
     name = scenario.scenario.name
     folder = f"{default_folder(name, args.overrides)}/capacity"
-    out = out_path(args.out, folder, ex.overrides, ex.quiet)
-    with output_folder(out, f"lygsim capacity: --out {out}"):
-        warn_implausible([(args.scenario, scenario)])
+    with common.results_folder(ex, args.out, folder, [(args.scenario, scenario)]) as out:
         progress = ex.progress()
         progress.stage(
             f"{name}: demand sweep {factors[0]:g}..{factors[-1]:g} ({len(factors)} levels), "
@@ -103,18 +91,14 @@ def capacity_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         )
         t0 = time.perf_counter()
         (result,) = sweep_all([scenario], factors, ex.reps, ex, progress, out, args.terminal)
-        finish(
+        common.finish(
             out,
             ex,
-            started_at,
             lambda: write_capacity(result, out),
             scenario=name,
             scenario_hash=scenario_hash(scenario),
-            seed=ex.seed,
-            replications=ex.reps,
-            days=ex.days,
             demand=args.demand,
-            run_time_s=elapsed(t0),
+            run_time_s=common.elapsed(t0),
         )
     if not ex.quiet:
         print(

@@ -12,12 +12,13 @@ import math
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lygsim.commands.folder import writing
+from lygsim.commands.folder import out_path, output_folder, writing
 from lygsim.errors import UsageError
 from lygsim.executors import LOCAL_DASK, default_workers
 from lygsim.experiment import Outcome
@@ -86,6 +87,8 @@ class Execution:
         figures: Draw the figures and write the HTML report.
         overrides: The ``--set`` overrides.
         argv: The command line, for the manifest.
+        started_at: When the command started (``time.time()``); temporary files older
+            than this are stale.
     """
 
     command: str
@@ -99,6 +102,7 @@ class Execution:
     figures: bool = True
     overrides: Sequence[str] = ()
     argv: Sequence[str] = field(default_factory=tuple)
+    started_at: float = field(default_factory=time.time)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, argv: Sequence[str] = ()) -> Execution:
@@ -170,6 +174,36 @@ def check_common(args: argparse.Namespace, min_reps: int = 1) -> None:
             )
 
 
+def begin(args: argparse.Namespace, argv: Sequence[str], min_reps: int = 1) -> Execution:
+    """The checked settings of a command that runs experiments (see :func:`check_common`)."""
+    check_common(args, min_reps)
+    return Execution.from_args(args, argv)
+
+
+def load_all(ex: Execution, paths: Sequence[Any]) -> list[Scenario]:
+    """The scenarios at ``paths`` with the ``--set`` overrides, checked against ``--days``."""
+    from lygsim.loader import load_scenario
+
+    scenarios = [load_scenario(p, list(ex.overrides)) for p in paths]
+    check_days(ex, scenarios)
+    return scenarios
+
+
+@contextmanager
+def results_folder(
+    ex: Execution, out: Path | str | None, default: str, scenarios: Sequence[tuple[Any, Scenario]]
+) -> Iterator[Path]:
+    """The command's output folder (see :func:`lygsim.commands.folder.output_folder`).
+
+    Checked before anything runs and removed if the command fails before writing in it;
+    the scenarios' plausibility warnings are printed once it is ready.
+    """
+    path = out_path(out, default, ex.overrides, ex.quiet)
+    with output_folder(path, f"lygsim {ex.command}: --out {path}"):
+        warn_implausible(scenarios)
+        yield path
+
+
 def check_days(ex: Execution, scenarios: Sequence[Scenario]) -> None:
     """``--days`` must leave an observation window after every scenario's warm-up."""
     if ex.days is None:
@@ -210,25 +244,20 @@ def draw(out: Path) -> None:
     html_report.write_report(rf)
 
 
-def finish(
-    out: Path,
-    ex: Execution,
-    started_at: float,
-    write: Callable[[], None],
-    **fields: Any,
-) -> None:
+def finish(out: Path, ex: Execution, write: Callable[[], None], **fields: Any) -> None:
     """The epilogue: under the folder's lock, the tables, the manifest, figures and report.
 
     Args:
         out: The results folder.
-        ex: The command's settings (``figures``, the command line).
-        started_at: When the command started (older temporary files are stale).
+        ex: The command's settings (``figures``, the command line, seed, replications
+            and days, which the manifest records unless ``fields`` say otherwise).
         write: Writes the command's own files.
         **fields: The manifest's fields besides the command line and versions.
     """
-    with writing(out, started_at):
+    with writing(out, ex.started_at):
         write()
         command = " ".join(shlex.quote(a) for a in ex.argv)
+        fields = {"seed": ex.seed, "replications": ex.reps, "days": ex.days, **fields}
         write_json(out / "manifest.json", manifest(command=command, **fields))
         if ex.figures:
             draw(out)
@@ -243,10 +272,13 @@ __all__ = [
     "MAX_REPS",
     "Execution",
     "Progress",
+    "begin",
     "check_common",
     "check_days",
     "draw",
     "elapsed",
     "finish",
+    "load_all",
+    "results_folder",
     "warn_implausible",
 ]

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from lygsim.commands.common import (
-    Execution,
-    Progress,
-    check_common,
-    check_days,
-    elapsed,
-    finish,
-    warn_implausible,
-)
-from lygsim.commands.folder import default_folder, out_path, output_folder
+from lygsim.commands import common
+from lygsim.commands.common import Progress
+from lygsim.commands.folder import default_folder
 from lygsim.comparison import Comparison, check_comparable, compare
 from lygsim.experiment import Outcome
-from lygsim.loader import load_scenario, scenario_hash, to_yaml
+from lygsim.loader import scenario_hash, to_yaml
 from lygsim.report import comparison_table, write_csv, write_text
 
 
-def staged_progress(progress: Progress):  # type: ignore[no-untyped-def]
+def staged_progress(progress: Progress) -> Callable[[str, int, int, Outcome | None], None]:
     """A compare progress callback: one bar per scenario, in turn."""
     current = {"name": ""}
 
@@ -39,17 +32,12 @@ def staged_progress(progress: Progress):  # type: ignore[no-untyped-def]
 
 def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim compare``; returns the exit code."""
-    started_at = time.time()
-    check_common(args, min_reps=2)
-    ex = Execution.from_args(args, argv)
-    base = load_scenario(args.base, args.overrides)
-    options = [load_scenario(p, args.overrides) for p in args.options]
-    check_days(ex, [base, *options])
+    ex = common.begin(args, argv, min_reps=2)
+    base, *options = common.load_all(ex, [args.base, *args.options])
     check_comparable(base, options, args.days, [str(p) for p in args.options])
     folder = "compare-" + default_folder(base.scenario.name, args.overrides)
-    out = out_path(args.out, folder, ex.overrides, ex.quiet)
-    with output_folder(out, f"lygsim compare: --out {out}"):
-        warn_implausible([(args.base, base), *zip(args.options, options, strict=True)])
+    named = [(args.base, base), *zip(args.options, options, strict=True)]
+    with common.results_folder(ex, args.out, folder, named) as out:
         started = datetime.now(UTC)
         t0 = time.perf_counter()
         progress = ex.progress()
@@ -77,21 +65,17 @@ def compare_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             write_csv(out / "comparison.csv", result.table)
             write_text(out / f"scenario_{base.scenario.name}.yaml", to_yaml(base))
 
-        finish(
+        common.finish(
             out,
             ex,
-            started_at,
             write,
             base=base.scenario.name,
             options=[o.scenario.name for o in options],
             scenario_hashes={s.scenario.name: scenario_hash(s) for s in (base, *options)},
             overrides=list(ex.overrides),
-            seed=ex.seed,
-            replications=ex.reps,
-            days=ex.days,
             executor=ex.executor,
             started=started.isoformat(timespec="seconds"),
-            run_time_s=elapsed(t0),
+            run_time_s=common.elapsed(t0),
         )
     if not ex.quiet:
         print(comparison_table(result.table))

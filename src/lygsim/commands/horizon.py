@@ -10,18 +10,10 @@ from collections.abc import Sequence
 import pandas as pd
 
 from lygsim.capacity import describe_horizon, horizon_years, parse_range
+from lygsim.commands import common
 from lygsim.commands.capacity import sweep_all
-from lygsim.commands.common import (
-    Execution,
-    check_common,
-    check_days,
-    elapsed,
-    finish,
-    warn_implausible,
-)
-from lygsim.commands.folder import default_folder, out_path, output_folder
+from lygsim.commands.folder import default_folder
 from lygsim.errors import UsageError
-from lygsim.loader import load_scenario
 from lygsim.report import write_csv
 from lygsim.scenario import Scenario
 
@@ -36,14 +28,11 @@ def base_year(scenario: Scenario) -> int:
 
 def horizon_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim horizon``; returns the exit code."""
-    started_at = time.time()
-    check_common(args, min_reps=2)
-    ex = Execution.from_args(args, argv)
+    ex = common.begin(args, argv, min_reps=2)
     factors = sorted({*parse_range(args.demand), 1.0})
-    base = load_scenario(args.scenario, args.overrides)
-    options = [load_scenario(p, args.overrides) for p in args.options]
-    check_days(ex, [base, *options])
-    for path, sc in [(args.scenario, base), *zip(args.options, options, strict=True)]:
+    base, *options = common.load_all(ex, [args.scenario, *args.options])
+    named = [(args.scenario, base), *zip(args.options, options, strict=True)]
+    for path, sc in named:
         first = base_year(sc)
         if not first <= args.until <= first + HORIZON_YEARS:
             raise UsageError(
@@ -51,9 +40,7 @@ def horizon_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
                 f"{first} (the calendar year its observation starts) and {first + HORIZON_YEARS}"
             )
     folder = f"{default_folder(base.scenario.name, args.overrides)}/horizon"
-    out = out_path(args.out, folder, ex.overrides, ex.quiet)
-    with output_folder(out, f"lygsim horizon: --out {out}"):
-        warn_implausible([(args.scenario, base), *zip(args.options, options, strict=True)])
+    with common.results_folder(ex, args.out, folder, named) as out:
         progress = ex.progress()
         progress.stage(
             f"horizon to {args.until}: {', '.join(s.scenario.name for s in (base, *options))}; "
@@ -69,18 +56,14 @@ def horizon_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             for r in results:
                 write_csv(out / f"practical_capacity_{r.scenario.scenario.name}.csv", r.practical)
 
-        finish(
+        common.finish(
             out,
             ex,
-            started_at,
             write,
             scenarios=[s.scenario.name for s in (base, *options)],
-            seed=ex.seed,
-            replications=ex.reps,
-            days=ex.days,
             demand=args.demand,
             until=args.until,
-            run_time_s=elapsed(t0),
+            run_time_s=common.elapsed(t0),
         )
     if not ex.quiet:
         for line in describe_horizon(table, args.until):

@@ -13,15 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lygsim.commands.common import (
-    Execution,
-    check_common,
-    check_days,
-    elapsed,
-    finish,
-    warn_implausible,
-)
-from lygsim.commands.folder import default_folder, out_path, output_folder
+from lygsim.commands import common
+from lygsim.commands.common import Execution
+from lygsim.commands.folder import default_folder
 from lygsim.errors import UsageError
 from lygsim.experiment import (
     FIRST_REPLICATION_FILES,
@@ -30,7 +24,7 @@ from lygsim.experiment import (
     Precision,
     run_experiment,
 )
-from lygsim.loader import load_scenario, scenario_hash, to_yaml
+from lygsim.loader import scenario_hash, to_yaml
 from lygsim.report import atomic_path, kpi_table, scenario_thresholds, write_csv, write_text
 from lygsim.scenario import Scenario
 
@@ -63,11 +57,8 @@ def merge_visits(result: ExperimentResult, path: Path) -> int:
 
 def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim run``; returns the exit code."""
-    started_at = time.time()
-    check_common(args)
-    ex = Execution.from_args(args, argv)
-    scenario = load_scenario(args.scenario, args.overrides)
-    check_days(ex, [scenario])
+    ex = common.begin(args, argv)
+    (scenario,) = common.load_all(ex, [args.scenario])
     precision = None
     if args.precision:
         try:
@@ -75,12 +66,9 @@ def run_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
             precision = precision.check(scenario)
         except UsageError as exc:
             raise UsageError(f"lygsim run: {exc}") from None
-    out = out_path(
-        args.out, default_folder(scenario.scenario.name, args.overrides), ex.overrides, ex.quiet
-    )
-    with output_folder(out, f"lygsim run: --out {out}"):
-        warn_implausible([(args.scenario, scenario)])
-        run_into(out, scenario, str(args.scenario), ex, precision, started_at)
+    default = default_folder(scenario.scenario.name, args.overrides)
+    with common.results_folder(ex, args.out, default, [(args.scenario, scenario)]) as out:
+        run_into(out, scenario, str(args.scenario), ex, precision)
     return 0
 
 
@@ -90,7 +78,6 @@ def run_into(
     scenario_file: str,
     ex: Execution,
     precision: Precision | None = None,
-    started_at: float | None = None,
 ) -> ExperimentResult:
     """Run a scenario's replications and write its results folder ``out``.
 
@@ -104,12 +91,10 @@ def run_into(
         scenario_file: Where it was read from (for the manifest).
         ex: Seed, replications, horizon, executor and what to print.
         precision: Add replications until this KPI is precise enough.
-        started_at: When the command started (``time.time()``; default now).
 
     Returns:
         The experiment.
     """
-    started_at = time.time() if started_at is None else started_at
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     progress = ex.progress()
@@ -149,23 +134,20 @@ def run_into(
         if ex.figures:
             progress.stage(f"{name}: figures and report")
 
-    finish(
+    common.finish(
         out,
         ex,
-        started_at,
         write,
         scenario=name,
         scenario_file=scenario_file,
         scenario_hash=scenario_hash(scenario),
         overrides=list(ex.overrides),
-        seed=ex.seed,
         replications=n,
-        days=ex.days,
         executor=ex.executor,
         computed=len(result.computed),
         reused=len(result.reused),
         started=started.isoformat(timespec="seconds"),
-        run_time_s=elapsed(t0),
+        run_time_s=common.elapsed(t0),
     )
     if not ex.quiet:
         print(f"{name}: {n} replication(s), seed {ex.seed} (mean of replications)")

@@ -12,12 +12,12 @@ import pandas as pd
 
 from lygsim.capacity import CapacityResult, describe_horizon, horizon_years, parse_range
 from lygsim.commands.capacity import sweep_all
-from lygsim.commands.common import Execution, elapsed, finish, warn_implausible
+from lygsim.commands.common import Execution, elapsed, finish, load_all, warn_implausible
 from lygsim.commands.folder import default_folder, output_folder, prepare_folder
 from lygsim.commands.run import run_into
 from lygsim.comparison import check_comparable, compare
 from lygsim.errors import UsageError
-from lygsim.loader import load_scenario, scenario_hash
+from lygsim.loader import scenario_hash
 from lygsim.report import comparison_table, write_csv, write_text
 
 GAINED_COLUMNS = [
@@ -63,14 +63,12 @@ def study_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     """Carry out ``lygsim study``; returns the exit code."""
     from lygsim.study import load_study, study_yaml
 
-    started_at = time.time()
     study, base_path, option_paths = load_study(args.study)
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"lygsim study: --workers must be >= 1 (got {args.workers})")
     ex = Execution.from_args(args, argv)
     ex = dataclasses.replace(ex, seed=study.seed, reps=study.reps, days=study.days)
-    base = load_scenario(base_path, args.overrides)
-    options = [load_scenario(p, args.overrides) for p in option_paths]
+    base, *options = load_all(ex, [base_path, *option_paths])
     check_comparable(base, options, study.days, [str(p) for p in option_paths])
     root = Path(args.out) if args.out else Path("results")
     # without --out, overrides get folders of their own (see default_folder)
@@ -115,14 +113,11 @@ def study_command(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     finish(
         out,
         dataclasses.replace(ex, figures=True),
-        started_at,
         write,
         study=study.name,
         base=base.scenario.name,
         options=[o.scenario.name for o in options],
         scenario_hashes={s.scenario.name: scenario_hash(s) for s in (base, *options)},
-        seed=study.seed,
-        replications=study.reps,
         capacity_replications=study.capacity_reps,
         demand=study.demand,
         until=study.until,
