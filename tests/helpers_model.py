@@ -33,6 +33,7 @@ import pandas as pd
 
 from lygsim.loader import validate_data
 from lygsim.scenario import Scenario
+from lygsim.units import HOURS_PER_YEAR
 
 Data = dict[str, Any]
 
@@ -49,7 +50,6 @@ GROUPS: dict[str, dict[str, float]] = {
 GROUP_NAMES = tuple(GROUPS)
 SIZE_NAMES = tuple(SIZES)
 CARGOES = ("container", "ore", "crude")
-HOURS_PER_YEAR = 8766.0
 
 
 def fitting_sizes(groups: Sequence[int]) -> tuple[str, ...]:

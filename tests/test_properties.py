@@ -405,9 +405,9 @@ def check_levels_sorted(res: Run) -> None:
 
 def check_kpis(scenario: Scenario, res: Run) -> None:
     k = res.kpis
-    assert not k.duplicated(["terminal", "metric"]).any()
+    assert not k.duplicated(["scope", "name", "metric"]).any()
     for tname in scenario.terminals:
-        t = k[k["terminal"] == tname].set_index("metric")["value"]
+        t = k[(k["scope"] == "terminal") & (k["name"] == tname)].set_index("metric")["value"]
         assert 0.0 <= t["berth_occupancy"] <= 1.0 + 1e-9
         assert t["mean_queue_length"] >= 0
         for metric in ("calls", "throughput"):
@@ -424,7 +424,7 @@ def check_wait_causes(scenario: Scenario, res: Run) -> None:
     """The mean wait of each terminal and of the port is the sum of its causes' means."""
     k = res.kpis
     for tname in (*scenario.terminals, "port"):
-        t = k[k["terminal"] == tname].set_index("metric")["value"]
+        t = k[k["name"] == tname].set_index("metric")["value"]
         parts = [t[f"mean_{c}"] for c in WAIT_COLUMNS]
         if math.isnan(t["mean_wait_h"]):
             assert all(math.isnan(p) for p in parts), tname
@@ -547,7 +547,7 @@ def test_the_checks_can_fail():
         raise AssertionError("hole not detected")
     check_wait_causes(scenario, res)
     kpis = res.kpis.copy()
-    kpis.loc[(kpis["terminal"] == "t1") & (kpis["metric"] == "mean_wait_tide_h"), "value"] += 1
+    kpis.loc[(kpis["name"] == "t1") & (kpis["metric"] == "mean_wait_tide_h"), "value"] += 1
     try:
         check_wait_causes(scenario, dataclasses.replace(res, kpis=kpis))
     except AssertionError:
@@ -563,7 +563,7 @@ def test_a_ship_still_waiting_at_the_end_gives_its_wait_so_far_to_its_cause():
     assert np.isnan(v["entered_h"])
     assert v["wait_h"] == v["wait_weather_h"] == 24.0 - 0.2
     assert v["wait_berth_h"] == v["wait_tide_h"] == 0.0
-    k = res.kpis[res.kpis["terminal"] == "t1"].set_index("metric")["value"]
+    k = res.kpis[res.kpis["name"] == "t1"].set_index("metric")["value"]
     assert k["mean_wait_h"] == k["mean_wait_weather_h"] == 24.0 - 0.2
     assert np.isnan(k["mean_delay_outbound_weather_h"])  # no ship has left
 
@@ -575,7 +575,7 @@ def test_a_run_in_which_no_ship_arrives_gives_empty_tables():
     res = simulate(validate(data), seed=1, replication=0)
     assert len(res.visits) == 0
     assert "arrived_h" in res.visits.columns
-    k = res.kpis.set_index(["terminal", "metric"])["value"]
+    k = res.kpis.set_index(["name", "metric"])["value"]
     assert k[("t1", "calls")] == 0
     assert k[("t1", "berth_occupancy")] == 0
 

@@ -28,7 +28,7 @@ Data = dict[str, Any]
 
 def kpi(res: RunResult, metric: str, terminal: str = "t1") -> float:
     k = res.kpis
-    row = k[(k["terminal"] == terminal) & (k["metric"] == metric)]
+    row = k[(k["name"] == terminal) & (k["metric"] == metric)]
     assert len(row) == 1, (terminal, metric)
     return float(row["value"].iloc[0])
 
@@ -627,7 +627,7 @@ def test_the_shuttle_occupies_container_berths():
     base = run(validate(plain))
     occ = lambda r: r.kpis[r.kpis.metric == "berth_occupancy"]["value"].sum()  # noqa: E731
     assert occ(res) > occ(base)
-    assert {"shuttle", "corridor"} <= set(res.kpis.terminal)
+    assert {"service", "link"} <= set(res.kpis.scope)
     assert not res.notes
 
 

@@ -4,7 +4,8 @@ Per-ship figures (waits, service, turnaround) count the ships that arrived insid
 observation window; throughput and calls count the calls whose handling ended inside it;
 occupancy, queue length and yard use are time-weighted over the window. The shuttle's
 berth time counts in its terminal's occupancy and busy berths, not in its calls, waits or
-throughput: the shuttle has KPIs of its own (terminal ``shuttle``, and ``corridor``).
+throughput: the shuttle has KPIs of its own (scope ``service``, and ``link`` for the
+corridor; see :mod:`lygsim.scopes`).
 
 A ship's wait runs from arrival to entering the channel towards its berth; it splits into
 the wait for a berth, for the tide and for the weather (:func:`wait_split`), and the causes
@@ -22,8 +23,8 @@ import pandas as pd
 
 from lygsim.records import LEVEL_SERIES, Records, ShuttleRecords
 from lygsim.scenario import Cargo, Scenario
-
-KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
+from lygsim.scopes import KPI_COLUMNS, PORT, Scope
+from lygsim.units import tonnes_per_unit
 
 WAIT_CAUSES = ("berth", "tide", "weather")
 """Causes of the wait (arrival to entering): ``wait_<cause>_h`` add up to ``wait_h``."""
@@ -252,14 +253,14 @@ def overloaded(occupancy: float, offered_load: float, arrivals: int) -> float:
 
 
 def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
-    """The KPI table (``terminal, metric, unit, value``) of one replication.
+    """The KPI table (``scope, name, metric, unit, value``) of one replication.
 
     Per terminal, ``mean_wait_h`` is the sum of ``mean_wait_<cause>_h`` over
     :data:`WAIT_CAUSES`; ``mean_delay_<kind>_h`` (:data:`BERTH_DELAYS`) are parts of the
     time at berth; ``overloaded`` is :func:`overloaded` (1.0 or 0.0).
     """
-    t0 = scenario.scenario.warmup_days * 24.0
-    t1 = rec.end_h
+    t0, _ = scenario.observed_h
+    t1 = rec.end_h  # the horizon, or the one --days set
     span = t1 - t0
     c = rec.visit_columns()
     split = wait_split(c, t1)
@@ -362,29 +363,27 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
             sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
             level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
             rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))
+        port_t += throughput * tonnes_per_unit(term.cargo, conv)
         if term.cargo is Cargo.container:
             port_teu += throughput
-            port_t += throughput * conv.tons_per_teu
         elif term.cargo is Cargo.roro:
             port_veh += throughput
-            port_t += throughput * conv.tons_per_vehicle
-        else:
-            port_t += throughput
         port_calls += calls
         for k, v in waits.items():
             all_waits[k].append(v)
     port_waits = {k: np.concatenate(v) if v else np.empty(0) for k, v in all_waits.items()}
-    rows += [
-        ("port", "throughput_t", "t", port_t),
-        ("port", "throughput_teu", "TEU", port_teu),
-        ("port", "throughput_vehicles", "vehicles", port_veh),
-        ("port", "calls", "calls", float(port_calls)),
-        ("port", "mean_wait_h", "h", _mean(port_waits["wait_h"])),
+    port_rows = [
+        (PORT, "throughput_t", "t", port_t),
+        (PORT, "throughput_teu", "TEU", port_teu),
+        (PORT, "throughput_vehicles", "vehicles", port_veh),
+        (PORT, "calls", "calls", float(port_calls)),
+        (PORT, "mean_wait_h", "h", _mean(port_waits["wait_h"])),
     ]
-    rows += [("port", f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
+    port_rows += [(PORT, f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
+    out = [(Scope.terminal.value, *r) for r in rows] + [(Scope.port.value, *r) for r in port_rows]
     if rec.shuttle is not None:
-        rows += shuttle_kpis(rec.shuttle, scenario, t0, t1)
-    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+        out += shuttle_kpis(rec.shuttle, scenario, t0, t1)
+    return pd.DataFrame(out, columns=KPI_COLUMNS)
 
 
 # --- the Lianshen Express and the data corridor ---------------------------------------------
@@ -427,8 +426,12 @@ def box_balance(sh: ShuttleRecords, at_h: float) -> dict[str, float]:
 
 def shuttle_kpis(
     sh: ShuttleRecords, scenario: Scenario, t0: float, t1: float
-) -> list[tuple[str, str, str, float]]:
-    """KPI rows of the shuttle (terminal ``shuttle``) and the corridor (``corridor``)."""
+) -> list[tuple[str, str, str, str, float]]:
+    """KPI rows ``(scope, name, metric, unit, value)`` of the shuttle and the corridor.
+
+    The shuttle's rows have scope ``service`` and name ``shuttle``; the corridor's, scope
+    ``link`` and name ``corridor``.
+    """
     assert scenario.shuttle is not None
     calls = sh.call_columns(t1)
     b = float(sh.batch_teu)
@@ -475,33 +478,33 @@ def shuttle_kpis(
     landed = _inside(inbound["discharged_h"], t0, t1) & ~np.isnan(released)
     release_wait = (released - inbound["discharged_h"])[landed]
 
-    S = "shuttle"
-    rows: list[tuple[str, str, str, float]] = [
-        (S, "shuttle_annual_capacity_teu", "TEU/yr", scenario.shuttle.annual_capacity_teu),
-        (S, "sailings", "sailings", float(sailings)),
-        (S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
-        (S, "sailing_delay_mean_h", "h", _mean(delay)),
-        (S, "teu_booked", "TEU", (n - first) * b),
-        (S, "teu_carried_out", "TEU", teu_out),
-        (S, "teu_carried_in", "TEU", teu_in),
-        (S, "shuttle_utilisation", "fraction", teu_out / offered if offered else float("nan")),
+    S = (Scope.service.value, "shuttle")
+    rows: list[tuple[str, str, str, str, float]] = [
+        (*S, "shuttle_annual_capacity_teu", "TEU/yr", scenario.shuttle.annual_capacity_teu),
+        (*S, "sailings", "sailings", float(sailings)),
+        (*S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
+        (*S, "sailing_delay_mean_h", "h", _mean(delay)),
+        (*S, "teu_booked", "TEU", (n - first) * b),
+        (*S, "teu_carried_out", "TEU", teu_out),
+        (*S, "teu_carried_in", "TEU", teu_in),
+        (*S, "shuttle_utilisation", "fraction", teu_out / offered if offered else float("nan")),
         (
-            S,
+            *S,
             "shuttle_utilisation_in",
             "fraction",
             teu_in / offered_in if offered_in else float("nan"),
         ),
-        (S, "teu_rolled_over", "TEU", missed + left),
-        (S, "teu_rolled_over_cutoff", "TEU", missed),
-        (S, "teu_rolled_over_full", "TEU", left),
-        (S, "transfer_time_mean_h", "h", _mean(transfer)),
-        (S, "transfer_time_p95_h", "h", _p95(transfer)),
-        (S, "backlog_teu", "TEU", backlog),
-        (S, "backlog_end_teu", "TEU", backlog_end),
-        (S, "shuttle_berth_wait_h", "h", _mean((asg - req)[got])),
-        (S, "berth_time_mean_h", "h", _mean((departed - asg)[sailed])),
-        (S, "eta_shared_share", "fraction", _mean(calls["eta_shared"][asked].astype(float))),
-        (S, "release_wait_in_mean_h", "h", _mean(release_wait)),
+        (*S, "teu_rolled_over", "TEU", missed + left),
+        (*S, "teu_rolled_over_cutoff", "TEU", missed),
+        (*S, "teu_rolled_over_full", "TEU", left),
+        (*S, "transfer_time_mean_h", "h", _mean(transfer)),
+        (*S, "transfer_time_p95_h", "h", _p95(transfer)),
+        (*S, "backlog_teu", "TEU", backlog),
+        (*S, "backlog_end_teu", "TEU", backlog_end),
+        (*S, "shuttle_berth_wait_h", "h", _mean((asg - req)[got])),
+        (*S, "berth_time_mean_h", "h", _mean((departed - asg)[sailed])),
+        (*S, "eta_shared_share", "fraction", _mean(calls["eta_shared"][asked].astype(float))),
+        (*S, "release_wait_in_mean_h", "h", _mean(release_wait)),
     ]
     if sh.corridor is None:
         return rows
@@ -515,14 +518,14 @@ def shuttle_kpis(
     cleared = sh.cleared_h[first:n]
     done = cleared <= t1
     clearance = (cleared - booked[first:])[done]
-    C = "corridor"
+    C = (Scope.link.value, "corridor")
     rows += [
-        (C, "availability", "fraction", availability),
-        (C, "outages", "outages", outages),
-        (C, "clearance_time_mean_h", "h", _mean(clearance)),
-        (C, "clearance_time_p95_h", "h", _p95(clearance)),
+        (*C, "availability", "fraction", availability),
+        (*C, "outages", "outages", outages),
+        (*C, "clearance_time_mean_h", "h", _mean(clearance)),
+        (*C, "clearance_time_p95_h", "h", _p95(clearance)),
         (
-            C,
+            *C,
             "cleared_by_corridor_share",
             "fraction",
             _mean(sh.by_corridor[first:n][done].astype(float)),

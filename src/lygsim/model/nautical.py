@@ -14,8 +14,7 @@ import numpy as np
 
 from lygsim.model.arrivals import month_boundaries_h
 from lygsim.scenario import Nautical, Scenario
-
-HOURS_PER_YEAR = 8766.0
+from lygsim.units import HOURS_PER_YEAR
 
 
 def closure_intervals(

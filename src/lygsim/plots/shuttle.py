@@ -15,19 +15,20 @@ from lygsim.plots._style import (
     label,
     series_style,
 )
+from lygsim.scopes import Scope, of_scope
 
 
 @_styled
 def shuttle(summary: pd.DataFrame) -> Figure:
     """Lianshen Express: utilisation, transfer times and TEU carried, as far as reported.
 
-    Draws, from the ``shuttle`` rows of one or more summaries, whichever of
+    Draws, from the ``service`` rows of one or more summaries, whichever of
     ``shuttle_utilisation``, ``transfer_time_mean_h``/``transfer_time_p95_h`` and
     ``teu_carried_out``/``teu_rolled_over`` exist, with their 95% intervals.
 
     Args:
-        summary: Summary rows (``terminal, metric, mean, ci_low, ci_high`` and optionally
-            ``scenario``: one bar per scenario).
+        summary: Summary rows (``scope, name, metric, mean, ci_low, ci_high`` and
+            optionally ``scenario``: one bar per scenario, and per service if several).
 
     Returns:
         The figure.
@@ -35,16 +36,19 @@ def shuttle(summary: pd.DataFrame) -> Figure:
     Raises:
         ValueError: If the summary holds no shuttle metric.
     """
-    _require(summary, ["terminal", "metric", "mean"], "shuttle")
-    s = summary[(summary["terminal"] == "shuttle") & summary["metric"].isin(SHUTTLE_METRICS)]
+    _require(summary, ["scope", "name", "metric", "mean"], "shuttle")
+    s = of_scope(summary, Scope.service)
+    s = s[s["metric"].isin(SHUTTLE_METRICS)]
     if s.empty:
         raise ValueError(
-            "shuttle: the summary has no Lianshen Express metrics (terminal 'shuttle': "
+            "shuttle: the summary has no service metrics (scope 'service': "
             + ", ".join(SHUTTLE_METRICS)
             + ")"
         )
     if "scenario" not in s.columns:
         s = s.assign(scenario="")
+    if s["name"].nunique() > 1:  # several services: one bar each
+        s = s.assign(scenario=(s["scenario"].astype(str) + " " + s["name"].astype(str)).str.strip())
     scenarios = list(dict.fromkeys(s["scenario"].astype(str)))
     panels = [
         ("Slot utilisation", ["shuttle_utilisation"], ["utilisation"], "% of slots", 100.0),
