@@ -54,7 +54,7 @@ def lygsim_run(n: int, seed: int) -> float:
         SCENARIO, overrides=[f"scenario.horizon_days={days}", "scenario.warmup_days=10"]
     )
     result = lygsim.simulate(sc, seed=seed)
-    k = result.kpis.set_index(["terminal", "metric"])["value"]
+    k = result.kpis.set_index(["name", "metric"])["value"]
     return float(k[("queue", "mean_wait_h")])
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from lygsim.loader import validate_data
 from lygsim.scenario import Scenario
+from lygsim.units import HOURS_PER_YEAR
 
 Data = dict[str, Any]
 
@@ -49,7 +50,6 @@ GROUPS: dict[str, dict[str, float]] = {
 GROUP_NAMES = tuple(GROUPS)
 SIZE_NAMES = tuple(SIZES)
 CARGOES = ("container", "ore", "crude")
-HOURS_PER_YEAR = 8766.0
 
 
 def fitting_sizes(groups: Sequence[int]) -> tuple[str, ...]:
@@ -118,7 +118,7 @@ def scenario_dict(
     efficiency: float = 1.0,
     berthing_h: float = 0.0,
     unberthing_h: float = 0.0,
-    allocation: str = "fcfs",
+    dispatch: str | Data = "fcfs",
     tide: bool = False,
     tide_bound: Iterable[str] = (),
     window_h: float = 4.0,
@@ -154,7 +154,8 @@ def scenario_dict(
         efficiency: Constant efficiency.
         berthing_h: Constant berthing time.
         unberthing_h: Constant unberthing time.
-        allocation: ``fcfs`` or ``scheduled_first`` (every terminal).
+        dispatch: The dispatch rule of every terminal: a rule name, or the whole mapping,
+            whose ``order`` (class_priority) lists sizes (``small``, ...), named per terminal.
         tide: Whether the channel has a tide (then ``large`` ships are tide-bound).
         tide_bound: Sizes forced tide-bound with ``tide_bound: true`` (needs ``tide``).
         window_h: Length of the tide window around each high water.
@@ -210,7 +211,10 @@ def scenario_dict(
                 "berthing_h": {"dist": "constant", "value": berthing_h},
                 "unberthing_h": {"dist": "constant", "value": unberthing_h},
             }
-        term: Data = {"cargo": CARGOES[ti], "berths": berths, "allocation": allocation}
+        rule = {"rule": dispatch} if isinstance(dispatch, str) else dict(dispatch)
+        if "order" in rule:
+            rule["order"] = [f"{tname}_{size}" for size in rule["order"]]
+        term: Data = {"cargo": CARGOES[ti], "berths": berths, "dispatch": rule}
         if yard_capacity is not None:
             term["yard"] = {
                 "capacity": yard_capacity,

@@ -66,7 +66,7 @@ def test_sweep_agrees_with_run_and_with_theory():
     assert (ws[1:] > ws[:-1]).all()  # more demand, longer waits (same ships, closer together)
     # at factor 1 the sweep is the plain run
     run = lygsim.run_experiment(sc, reps=4, seed=5, days=days, workers=1).summary
-    occ = run[(run.terminal == "queue") & (run.metric == "berth_occupancy")]["mean"].iloc[0]
+    occ = run[(run.name == "queue") & (run.metric == "berth_occupancy")]["mean"].iloc[0]
     assert curve[curve.demand_factor == 1.0]["berth_occupancy"].iloc[0] == occ
     # practical capacity near the M/M/2 figure: W/S = 0.3 at the occupancy solving mmc_ws
     lo, hi = 0.01, 0.99

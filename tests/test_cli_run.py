@@ -34,6 +34,7 @@ def test_run_writes_every_file(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} == {
         "summary.csv",
         "replications.csv",
+        "berths.csv",
         "visits.parquet",
         "levels.parquet",
         "scenario.yaml",
@@ -46,32 +47,14 @@ def test_run_writes_every_file(tmp_path, capsys):
     levels = pd.read_parquet(out / "levels.parquet")
     assert {"queue", "berths_busy"} <= set(levels.series.astype(str))
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == [
-        "scenario",
-        "terminal",
-        "metric",
-        "unit",
-        "mean",
-        "std",
-        "n",
-        "ci_low",
-        "ci_high",
-    ]
-    occ = summary[(summary.terminal == "queue") & (summary.metric == "berth_occupancy")].iloc[0]
+    assert " ".join(summary.columns) == "scenario scope name metric unit mean std n ci_low ci_high"
+    occ = summary[(summary.name == "queue") & (summary.metric == "berth_occupancy")].iloc[0]
     assert occ["n"] == 3 and occ["ci_low"] <= occ["mean"] <= occ["ci_high"]
     reps = pd.read_csv(out / "replications.csv")
-    assert list(reps.columns) == [
-        "scenario",
-        "replication",
-        "seed",
-        "terminal",
-        "metric",
-        "unit",
-        "value",
-    ]
+    assert " ".join(reps.columns) == "scenario replication seed scope name metric unit value"
     assert sorted(reps.replication.unique()) == [0, 1, 2] and set(reps.seed) == {3}
     # the summary is the mean of the replications
-    per_rep = reps[(reps.terminal == "queue") & (reps.metric == "berth_occupancy")]["value"]
+    per_rep = reps[(reps.name == "queue") & (reps.metric == "berth_occupancy")]["value"]
     assert occ["mean"] == pytest.approx(per_rep.mean())
     visits = pd.read_parquet(out / "visits.parquet")
     assert sorted(visits.replication.unique()) == [0, 1, 2]
@@ -133,7 +116,7 @@ def test_baseline_reports_every_terminal_kind(tmp_path, capsys):
     assert kinds == {"container", "ore", "crude", "dry_bulk", "liquid_bulk", "roro"}
     for name in sc.terminals:
         assert name in captured.out
-        rows = summary[summary.terminal == name]
+        rows = summary[(summary.scope == "terminal") & (summary.name == name)]
         assert {
             "calls",
             "throughput",
@@ -145,22 +128,21 @@ def test_baseline_reports_every_terminal_kind(tmp_path, capsys):
             "mean_queue_length",
             "mean_turnaround_h",
         } <= set(rows.metric)
-    port = summary[summary.terminal == "port"].set_index("metric")["mean"]
+    port = summary[summary.scope == "port"].set_index("metric")["mean"]
     assert port["throughput_t"] > 0 and port["throughput_teu"] > 0
     # the Lianshen Express and the corridor are simulated and reported beside the terminals
-    for term in ("shuttle", "corridor"):
-        assert (summary.terminal == term).any()
+    for scope, term in (("service", "shuttle"), ("link", "corridor")):
+        assert ((summary.scope == scope) & (summary.name == term)).any()
         assert f"{term}:" in captured.out
     assert "warning" not in captured.err
     # the shuttle's berth calls of replication 0 are kept for the Gantt chart, under the
     # display name the scenario gives the service
-    from lygsim.plots.files import _run_info
     from lygsim.plots.folders import _with_shuttle_calls
+    from lygsim.results import ResultsFolder
 
     visits = pd.read_parquet(tmp_path / "visits.parquet")
-    names = _run_info(tmp_path).display_names
-    both = _with_shuttle_calls(visits, tmp_path / "shuttle_calls.parquet", names)
-    shuttle = both[both.ship_class == "Lianshen Express"]
+    both = _with_shuttle_calls(visits, ResultsFolder(tmp_path))
+    shuttle = both[both.ship_class == "Lianshen Express"]  # the scenario's display name
     assert len(shuttle) > 0 and (shuttle.terminal == "container").all()
     assert len(both) == len(visits) + len(shuttle)
 
@@ -211,9 +193,9 @@ def test_every_shipped_scenario_runs(path, tmp_path):
         ),
         (
             ["--precision", "container.mean_wait_h=0.1"],
-            "unknown terminal 'container' (allowed: queue, port)",
+            "unknown name 'container' (allowed: queue, port)",
         ),
-        (["--precision", "queue.mean_wait_h"], "expected TERMINAL.METRIC=SHARE"),
+        (["--precision", "queue.mean_wait_h"], "expected [SCOPE:]NAME.METRIC=SHARE"),
         (["--precision", "queue.mean_wait_h=2"], "the share must lie in (0, 1)"),
     ],
 )
@@ -243,7 +225,7 @@ def test_horizon_refuses_a_year_before_the_scenario(tmp_path, capsys):
 
 
 def test_overrides_without_out_get_their_own_folder(tmp_path, monkeypatch, capsys):
-    from lygsim.runner import default_folder
+    from lygsim.commands.folder import default_folder
 
     monkeypatch.chdir(tmp_path)
     sets = ["--set", "terminals.queue.berths.all.count=2", "--set", "scenario.name=mm1_rho05"]
@@ -284,7 +266,7 @@ def test_overrides_without_out_get_their_own_folder(tmp_path, monkeypatch, capsy
 )
 def test_default_folders_with_overrides(command, extra, default, tmp_path, monkeypatch, capsys):
     """Every command names its default folder with the overrides' hash (refused early here)."""
-    from lygsim.runner import default_folder
+    from lygsim.commands.folder import default_folder
 
     monkeypatch.chdir(tmp_path)
     opt = tmp_path / "opt.yaml"
@@ -301,7 +283,7 @@ def test_default_folders_with_overrides(command, extra, default, tmp_path, monke
 
 def test_every_help_is_plain_and_its_set_example_is_real(tmp_path):
     from lygsim.cli import SET_EXAMPLE
-    from lygsim.runner import MAX_REPS
+    from lygsim.commands.common import MAX_REPS
     from lygsim.scenario import MAX_HORIZON_DAYS
 
     commands = ["validate", "show", "schema", "run", "compare", "calibrate", "capacity"]

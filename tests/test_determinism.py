@@ -145,7 +145,7 @@ def _smaller_yard(d: Data) -> None:
 
 
 def _t2_scheduled_first(d: Data) -> None:
-    d["terminals"]["t2"]["allocation"] = "scheduled_first"
+    d["terminals"]["t2"]["dispatch"] = {"rule": "scheduled_first"}
 
 
 T2_CHANGES: dict[str, Callable[[Data], None]] = {
@@ -176,8 +176,8 @@ def test_changing_one_terminal_keeps_the_ships_and_the_other_terminal(change):
     pd.testing.assert_frame_equal(t1a, t1b)
     ka, kb = a.kpis, b.kpis
     pd.testing.assert_frame_equal(
-        ka[ka["terminal"] == "t1"].reset_index(drop=True),
-        kb[kb["terminal"] == "t1"].reset_index(drop=True),
+        ka[ka["name"] == "t1"].reset_index(drop=True),
+        kb[kb["name"] == "t1"].reset_index(drop=True),
     )
 
 

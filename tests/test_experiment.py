@@ -216,7 +216,7 @@ def test_visits_of_every_replication_in_one_file(tmp_path):
     reps = pd.read_csv(tmp_path / "replications.csv")
     assert list(counts.index) == [0, 1, 2]
     # every replication's visits are there: arrivals in the table >= calls completed
-    calls = reps[(reps.terminal == "queue") & (reps.metric == "calls")].set_index("replication")
+    calls = reps[(reps.name == "queue") & (reps.metric == "calls")].set_index("replication")
     assert (counts >= calls["value"]).all()
 
 
@@ -238,12 +238,12 @@ def test_paired_interval_is_narrower_than_independent_seeds():
     base = small(MM2, "scenario.name=two_berths")
     option = small(MM2, "scenario.name=three_berths", "terminals.queue.berths.all.count=3")
     cmp = lygsim.compare(base, [option], reps=8, seed=21, days=3000, workers=1)
-    row = cmp.table[(cmp.table.terminal == "queue") & (cmp.table.metric == "mean_wait_h")].iloc[0]
+    row = cmp.table[(cmp.table.name == "queue") & (cmp.table.metric == "mean_wait_h")].iloc[0]
     assert row["significant"] and row["delta"] < 0  # a third berth cuts the wait
     paired_width = row["delta_ci_high"] - row["delta_ci_low"]
     indep = run_experiment(option, reps=8, seed=22, days=3000, workers=1).replications
     b = cmp.base.replications
-    sel = lambda r: r[(r.terminal == "queue") & (r.metric == "mean_wait_h")]["value"].to_numpy()  # noqa: E731
+    sel = lambda r: r[(r.name == "queue") & (r.metric == "mean_wait_h")]["value"].to_numpy()  # noqa: E731
     _, lo, hi = welch_ci(sel(b), sel(indep))
     assert paired_width < hi - lo
     # the paired table's delta is the mean of per-replication differences
@@ -275,19 +275,10 @@ def test_compare_command_writes_comparison(tmp_path, capsys):
     )
     assert code == 0
     table = pd.read_csv(out / "comparison.csv")
-    assert list(table.columns) == [
-        "terminal",
-        "metric",
-        "unit",
-        "base_mean",
-        "option",
-        "option_mean",
-        "delta",
-        "delta_ci_low",
-        "delta_ci_high",
-        "rel_change",
-        "significant",
-    ]
+    assert " ".join(table.columns) == (
+        "scope name metric unit base_mean option option_mean delta delta_ci_low "
+        "delta_ci_high rel_change significant"
+    )
     assert set(table.option) == {"three_berths"}
     printed = capsys.readouterr().out
     assert "three_berths against base" in printed and "W/S" in printed
@@ -428,3 +419,13 @@ def test_compare_refuses_options_observing_another_window(tmp_path, capsys):
     assert err.startswith(f"{opt}: scenario.horizon_days is 3000")
     assert "(or give --days for all)" in err
     assert not out.exists()
+
+
+def test_precision_names_a_scope_when_a_name_is_ambiguous():
+    from lygsim.errors import UsageError
+
+    assert Precision.parse("container.mean_wait_h=0.05", 10).scope == ""  # settled by check
+    rule = Precision.parse("port:port.calls=0.1", 10)
+    assert (rule.scope, rule.name, rule.metric, rule.rel) == ("port", "port", "calls", 0.1)
+    with pytest.raises(UsageError, match=r"SCOPE: one of terminal, port, service, link"):
+        Precision.parse("harbour:port.calls=0.1", 10)

@@ -17,10 +17,9 @@ import pandas as pd
 import pytest
 
 from conftest import read_only
-from lygsim import plots
 from lygsim.cli import main
-from lygsim.errors import UsageError
-from lygsim.html_report import REPORT_FILE, report_command, write_report
+from lygsim.errors import ResultsError
+from lygsim.html_report import REPORT_FILE, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
@@ -53,8 +52,7 @@ def run_folder(tmp_path_factory) -> Path:
         ]
     )
     assert code == 0
-    plots.figures_for_run(out)
-    write_report(out)
+    assert main(["report", str(out)]) == 0  # figures and report of the run folder
     return out
 
 
@@ -93,7 +91,7 @@ def test_report_content(run_folder, report):
         assert f">{section}</h2>" in report
     for term in ("container", "ore", "crude", "liquid_bulk", "dry_bulk", "roro"):
         assert f"<td>{term}</td>" in report
-    occ = summary[(summary.terminal == "container") & (summary.metric == "berth_occupancy")].iloc[0]
+    occ = summary[(summary.name == "container") & (summary.metric == "berth_occupancy")].iloc[0]
     assert (
         f"{occ['mean']:.1%}" in report and f"[{occ['ci_low']:.1%}, {occ['ci_high']:.1%}]" in report
     )
@@ -127,7 +125,7 @@ def test_comparison_report(tmp_path):
     )
     args = ["compare", str(MM2), str(option), "--days", "300", "--reps", "3", "--seed", "2"]
     assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
-    assert report_command(str(out)) == 0
+    assert main(["report", str(out)]) == 0
     text = (out / REPORT_FILE).read_text(encoding="utf-8")
     assert ">Options against the base</h2>" in text and "<h3>mm3</h3>" in text
     assert (out / "figures" / "option_comparison.png").is_file()
@@ -154,7 +152,7 @@ def study_folder(tmp_path_factory) -> Path:
         == 0
     )
     folder = out / "tiny"
-    assert report_command(str(folder)) == 0  # figures and report, as ``lygsim report`` does
+    assert main(["report", str(folder)]) == 0  # figures and report of the study folder
     return folder
 
 
@@ -172,7 +170,7 @@ def test_capacity_report(tmp_path):
     out = tmp_path / "cap"
     args = ["capacity", str(MM2), "--demand", "0.5:1.0:0.25", "--reps", "2", "--days", "300"]
     assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
-    assert report_command(str(out)) == 0
+    assert main(["report", str(out)]) == 0
     text = (out / REPORT_FILE).read_text(encoding="utf-8")
     assert (
         ">Practical capacity</h2>" in text and "<title>lygsim capacity: mm2_rho08</title>" in text
@@ -181,15 +179,14 @@ def test_capacity_report(tmp_path):
     assert text.count('src="data:image/png;base64,') == 1
 
 
-def test_report_command_errors(tmp_path):
-    with pytest.raises(UsageError, match="no such folder") as err:
-        report_command(str(tmp_path / "missing"))
-    assert "\n" not in str(err.value)
-    with pytest.raises(
-        UsageError, match="no summary.csv, comparison.csv, capacity.csv or horizon.csv"
-    ):
-        report_command(str(tmp_path))
-    with pytest.raises(FileNotFoundError):
+def test_report_command_errors(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a folder" in err and err.count("\n") == 1
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no lygsim results" in err and "summary.csv" in err
+    with pytest.raises(ResultsError, match="no lygsim results"):
         write_report(tmp_path)
 
 
@@ -349,7 +346,7 @@ def test_an_overloaded_terminal_is_reported_everywhere(overloaded_folder):
     ) in lines
     # summary.csv: a KPI row, its mean the share of replications overloaded
     summary = pd.read_csv(out / "summary.csv")
-    flag = summary[(summary.terminal == "queue") & (summary.metric == "overloaded")]
+    flag = summary[(summary.name == "queue") & (summary.metric == "overloaded")]
     assert flag["mean"].tolist() == [1.0]
     # the report: a warning box at the top of the KPI section
     text = (out / REPORT_FILE).read_text(encoding="utf-8")

@@ -27,7 +27,8 @@ YEAR_DAYS = 200 + 365  # the textbook queues' warm-up, then a year observed
 
 
 def _kpi(kpis, terminal: str) -> dict[str, float]:
-    k = kpis[kpis["terminal"] == terminal]
+    scope = "port" if terminal == "port" else "terminal"  # no terminal is called port here
+    k = kpis[(kpis["scope"] == scope) & (kpis["name"] == terminal)]
     return dict(zip(k["metric"], k["value"], strict=True))
 
 
@@ -113,7 +114,16 @@ def test_the_overloaded_rule():
 def _summary(rows: list[tuple[str, str, str, float]], n: int = 10) -> pd.DataFrame:
     return pd.DataFrame(
         [
-            {"terminal": t, "metric": m, "unit": u, "mean": v, "n": n, "ci_low": v, "ci_high": v}
+            {
+                "scope": "terminal",
+                "name": t,
+                "metric": m,
+                "unit": u,
+                "mean": v,
+                "n": n,
+                "ci_low": v,
+                "ci_high": v,
+            }
             for t, m, u, v in rows
         ]
     )
@@ -173,7 +183,8 @@ def test_compare_table_columns_never_touch():
         rows.append(
             {
                 "option": "wide",
-                "terminal": "container_terminal_long_name",
+                "scope": "terminal",
+                "name": "container_terminal_long_name",
                 "metric": metric,
                 "base_mean": base,
                 "option_mean": option,
@@ -199,3 +210,40 @@ def test_compare_table_columns_never_touch():
         end = header.index(name) + len(name)
         for line in lines[2:]:
             assert line[end - 1] != " " and (len(line) == end or line[end] == " "), (name, line)
+
+
+# --- scope and name ---------------------------------------------------------------------------
+
+
+def _renamed(names: dict[str, str]):
+    """A two-terminal scenario whose terminals ``t1``, ``t2`` are renamed as given."""
+    import json
+
+    from helpers_model import scenario_dict, validate
+
+    text = json.dumps(scenario_dict(terminals=2, horizon_days=30.0, warmup_days=5.0))
+    for old, new in names.items():
+        text = text.replace(f'"{old}', f'"{new}')
+    return validate(json.loads(text))
+
+
+def test_terminals_named_like_port_wide_rows_keep_rows_of_their_own():
+    sc = _renamed({"t1": "port", "t2": "shuttle"})
+    assert set(sc.terminals) == {"port", "shuttle"}
+    k = simulate(sc, seed=4).kpis
+    assert list(k.columns) == ["scope", "name", "metric", "unit", "value"]
+    assert not k.duplicated(["scope", "name", "metric"]).any()
+    terminal = k[k.scope == "terminal"]
+    assert set(terminal.name) == {"port", "shuttle"}
+    port = k[k.scope == "port"].set_index("metric")["value"]
+    assert set(k[k.scope == "port"].name) == {"port"}
+    # the port-wide calls are those of both terminals, not of the terminal called port
+    calls = terminal[terminal.metric == "calls"].set_index("name")["value"]
+    assert calls["port"] > 0 and calls["shuttle"] > 0
+    assert port["calls"] == calls["port"] + calls["shuttle"]
+    # the console table lists both terminals and still the port line
+    summary = k.rename(columns={"value": "mean"}).assign(n=1, ci_low=k.value, ci_high=k.value)
+    lines = kpi_table(summary).splitlines()
+    assert any(x.startswith("port ") for x in lines)
+    assert any(x.startswith("shuttle ") for x in lines)
+    assert any(x.startswith("port: ") for x in lines)

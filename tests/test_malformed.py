@@ -1052,6 +1052,54 @@ HOSTILE: dict[str, Case] = {
         "removed: a class is tide-bound when its draft + ukc_m exceeds channel_depth_m",
         extra=("ship_classes.NAME.tide_bound: true",),
     ),
+    "allocation-removed": Case(
+        mutated(setp("terminals.container.allocation", "scheduled_first")),
+        "terminals.container.allocation",
+        "removed: write dispatch: {rule: scheduled_first} instead",
+    ),
+    "set-allocation-removed": Case(
+        mutated(),
+        "terminals.container.allocation",
+        "removed: write dispatch: {rule: fcfs} instead",
+        args=("--set", "terminals.container.allocation=fcfs"),
+    ),
+    "dispatch-unknown-rule": Case(
+        mutated(setp("terminals.container.dispatch", {"rule": "random"})),
+        "terminals.container.dispatch",
+        "unknown rule 'random' (allowed: 'fcfs', 'scheduled_first', 'class_priority'",
+    ),
+    "dispatch-without-rule": Case(
+        mutated(setp("terminals.container.dispatch", {"order": ["feeder"]})),
+        "terminals.container.dispatch",
+        "missing the tag field ('rule')",
+    ),
+    "class-priority-unknown-class": Case(
+        mutated(
+            setp("terminals.container.dispatch", {"rule": "class_priority", "order": ["vlcc"]})
+        ),
+        "terminals.container.dispatch.order[0]",
+        "'vlcc' is not a ship class of terminal 'container' (its classes: feeder)",
+    ),
+    "class-priority-class-twice": Case(
+        mutated(
+            setp(
+                "terminals.container.dispatch",
+                {"rule": "class_priority", "order": ["feeder", "feeder"]},
+            )
+        ),
+        "terminals.container.dispatch.order",
+        "'feeder' is listed twice",
+    ),
+    "sjf-without-max-wait": Case(
+        mutated(setp("terminals.container.dispatch", {"rule": "shortest_job_first"})),
+        "terminals.container.dispatch.max_wait_h",
+        "required field is missing",
+    ),
+    "fcfs-with-a-parameter": Case(
+        mutated(setp("terminals.container.dispatch", {"rule": "fcfs", "max_wait_h": 24})),
+        "terminals.container.dispatch.max_wait_h",
+        "unknown key",
+    ),
     # call sizes against the ship's capacity
     "container-call-above-twice-capacity": Case(
         mutated(

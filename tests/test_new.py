@@ -78,7 +78,7 @@ def test_each_kind_alone_validates_runs_and_is_commented(
     assert not sc.services and sc.nautical is not None and sc.nautical.tide is None
     # the channel needs no tide: no ship is tide-bound
     assert not any(sc.tide_bound(c) for c in sc.ship_classes)
-    summary = _run_one(path, tmp_path / "out").set_index(["terminal", "metric"])
+    summary = _run_one(path, tmp_path / "out").set_index(["name", "metric"])
     assert summary.loc[(kind, "calls"), "mean"] > 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["scenario"] == f"port_{kind}"
@@ -104,7 +104,7 @@ def test_a_mix_of_every_kind_holds_a_moderate_occupancy(tmp_path: Path) -> None:
     )
     # the whole observed year: demand was set for occupancy 0.5-0.6, never overload
     summary = _run_one(path, tmp_path / "out", days="395")
-    occ = summary[summary.metric == "berth_occupancy"].set_index("terminal")["mean"]
+    occ = summary[summary.metric == "berth_occupancy"].set_index("name")["mean"]
     assert set(occ.index) >= set(sc.terminals)
     for term in sc.terminals:
         assert 0.4 <= occ[term] <= 0.7, (term, occ[term])

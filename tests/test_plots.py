@@ -60,7 +60,7 @@ def capacity_frame():
             MM2, overrides=[f"arrivals.poisson.interarrival_h.mean={6.25 / f}"]
         )
         s = lygsim.run_experiment(sc, reps=2, seed=3, days=MM2_DAYS, workers=1).summary
-        s = s[s.terminal == "queue"].set_index("metric")
+        s = s[s.name == "queue"].set_index("metric")
         row = {
             "terminal": "queue",
             "demand_factor": f,
@@ -118,7 +118,7 @@ def test_berth_occupancy(base_summary, base_scenario, tmp_path):
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == [plots.label(n) for n in base_scenario.terminals]
     bars = [p for p in ax.patches if isinstance(p, Rectangle)]
-    occ = base_summary[base_summary.metric == "berth_occupancy"].set_index("terminal")["mean"]
+    occ = base_summary[base_summary.metric == "berth_occupancy"].set_index("name")["mean"]
     assert sorted(round(b.get_height(), 6) for b in bars) == sorted(
         round(v * 100, 6) for k, v in occ.items() if k != "port"
     )
@@ -147,7 +147,7 @@ def test_waiting_times(base_run, mm2_run, tmp_path):
     # ships still waiting at the end count with their wait so far, as in the KPI table: one
     # replication's figure gives the KPI's mean wait
     k = mm2_run.kpis
-    mean = k[(k.terminal == "queue") & (k.metric == "mean_wait_h")]["value"].iloc[0]
+    mean = k[(k.name == "queue") & (k.metric == "mean_wait_h")]["value"].iloc[0]
     legend = fig.axes[0].get_legend().get_texts()[0].get_text()
     assert f"mean {mean:.1f} h" in legend
 
@@ -244,7 +244,8 @@ def with_shuttle(summary: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     rows = [
         {
             "scenario": summary.scenario.iloc[0],
-            "terminal": "shuttle",
+            "scope": "service",
+            "name": "shuttle",
             "metric": m,
             "unit": u,
             "mean": v,
@@ -260,12 +261,12 @@ def with_shuttle(summary: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
 
 
 def test_shuttle_needs_shuttle_rows(base_summary):
-    with pytest.raises(ValueError, match="no shuttle service metrics"):
-        plots.shuttle(base_summary[base_summary.terminal != "shuttle"])
+    with pytest.raises(ValueError, match="no service metrics"):
+        plots.shuttle(base_summary[base_summary.scope != "service"])
 
 
 def test_shuttle_on_the_baseline(base_summary, tmp_path):
-    found = base_summary[base_summary.terminal == "shuttle"].metric
+    found = base_summary[base_summary.scope == "service"].metric
     if not found.isin(plots.SHUTTLE_METRICS).any():
         pytest.skip("this model reports no Lianshen Express metrics")
     fig = plots.shuttle(base_summary)
@@ -273,7 +274,7 @@ def test_shuttle_on_the_baseline(base_summary, tmp_path):
 
 
 def test_shuttle_draws_what_exists(base_summary, tmp_path):
-    base_summary = base_summary[base_summary.terminal != "shuttle"]
+    base_summary = base_summary[base_summary.scope != "service"]
     every = with_shuttle(base_summary, [m for m, _, _ in SHUTTLE])
     fig = plots.shuttle(every)
     assert len(fig.axes) == 3

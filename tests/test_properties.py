@@ -1,9 +1,9 @@
 """Properties of the port model on random small scenarios (hypothesis).
 
 Each example builds a scenario from random knobs (terminals, berth groups and sizes, ship
-classes that fit only the big berths, Poisson, renewal and scheduled arrivals, tide,
-weather closures, small yards, planned and random berth outages), runs one replication of
-a few hundred hours and checks what must hold whatever the dice:
+classes that fit only the big berths, every dispatch rule, Poisson, renewal and scheduled
+arrivals, tide, weather closures, small yards, planned and random berth outages), runs one
+replication of a few hundred hours and checks what must hold whatever the dice:
 
 - conservation: every ship that arrived is departed, in service or waiting, its times in
   order with "not reached" (NaN) only at the tail, and its waits add up to its times;
@@ -14,7 +14,8 @@ a few hundred hours and checks what must hold whatever the dice:
   that is down for planned maintenance takes a new ship;
 - tide-bound ships move only inside tide windows and nobody moves during a closure;
 - time never runs backward (visits and level histories);
-- KPIs within their ranges; first come first served where every ship fits every berth.
+- KPIs within their ranges; first come first served (or liners first, then first come
+  first served) where every ship fits every berth.
 """
 
 from __future__ import annotations
@@ -65,6 +66,19 @@ PROPERTY_SETTINGS = settings(
 
 
 MOSTLY = st.sampled_from([True, True, False])
+RULE_NAMES = ("fcfs", "scheduled_first", "class_priority", "shortest_job_first", "largest_first")
+
+
+@st.composite
+def dispatch(draw: st.DrawFn, sizes: list[str], rules: tuple[str, ...] = RULE_NAMES) -> Any:
+    """A terminal's dispatch rule (see :func:`helpers_model.scenario_dict`'s ``dispatch``)."""
+    rule = draw(st.sampled_from(rules))
+    if rule == "class_priority":
+        order = draw(st.lists(st.sampled_from(sizes), min_size=1, unique=True))
+        return {"rule": rule, "order": order}
+    if rule in ("shortest_job_first", "largest_first"):
+        return {"rule": rule, "max_wait_h": draw(st.sampled_from([6.0, 48.0, 1000.0]))}
+    return rule
 
 
 @st.composite
@@ -75,6 +89,7 @@ def knobs(
     yard: bool | None = None,
     outages: bool | None = None,
     single_group: bool = False,
+    rules: tuple[str, ...] = RULE_NAMES,
 ) -> dict[str, Any]:
     """Knobs of :func:`helpers_model.scenario_dict`; None = maybe, True = always, False = never."""
     k: dict[str, Any] = {}
@@ -114,7 +129,7 @@ def knobs(
     k["efficiency"] = draw(st.sampled_from([1.0, 0.7]))
     k["berthing_h"] = draw(st.sampled_from([0.0, 1.5]))
     k["unberthing_h"] = draw(st.sampled_from([0.0, 1.0]))
-    k["allocation"] = draw(st.sampled_from(["fcfs", "scheduled_first"]))
+    k["dispatch"] = draw(dispatch(k["sizes"], rules))
     horizon_h = k["horizon_days"] * 24.0
 
     use_channel = draw(MOSTLY) if channel is None else channel
@@ -390,9 +405,9 @@ def check_levels_sorted(res: Run) -> None:
 
 def check_kpis(scenario: Scenario, res: Run) -> None:
     k = res.kpis
-    assert not k.duplicated(["terminal", "metric"]).any()
+    assert not k.duplicated(["scope", "name", "metric"]).any()
     for tname in scenario.terminals:
-        t = k[k["terminal"] == tname].set_index("metric")["value"]
+        t = k[(k["scope"] == "terminal") & (k["name"] == tname)].set_index("metric")["value"]
         assert 0.0 <= t["berth_occupancy"] <= 1.0 + 1e-9
         assert t["mean_queue_length"] >= 0
         for metric in ("calls", "throughput"):
@@ -409,7 +424,7 @@ def check_wait_causes(scenario: Scenario, res: Run) -> None:
     """The mean wait of each terminal and of the port is the sum of its causes' means."""
     k = res.kpis
     for tname in (*scenario.terminals, "port"):
-        t = k[k["terminal"] == tname].set_index("metric")["value"]
+        t = k[k["name"] == tname].set_index("metric")["value"]
         parts = [t[f"mean_{c}"] for c in WAIT_COLUMNS]
         if math.isnan(t["mean_wait_h"]):
             assert all(math.isnan(p) for p in parts), tname
@@ -472,14 +487,14 @@ def test_the_causes_of_the_wait_add_up_to_the_wait(k, seed):
 
 
 @PROPERTY_SETTINGS
-@given(k=knobs(single_group=True), seed=seeds)
+@given(k=knobs(single_group=True, rules=("fcfs", "scheduled_first")), seed=seeds)
 def test_first_come_first_served_when_every_ship_fits(k, seed):
     scenario, res = run(k, seed)
     for tname, term in scenario.terminals.items():
         v = res.visits[res.visits["terminal"] == tname].sort_values(
             ["arrived_h", "ship_id"], kind="stable"
         )
-        if term.allocation == "fcfs":
+        if term.dispatch.rule == "fcfs":
             check_arrival_order(v)
             continue
         # scheduled_first: liner calls ahead of the rest, each kind in arrival order
@@ -532,7 +547,7 @@ def test_the_checks_can_fail():
         raise AssertionError("hole not detected")
     check_wait_causes(scenario, res)
     kpis = res.kpis.copy()
-    kpis.loc[(kpis["terminal"] == "t1") & (kpis["metric"] == "mean_wait_tide_h"), "value"] += 1
+    kpis.loc[(kpis["name"] == "t1") & (kpis["metric"] == "mean_wait_tide_h"), "value"] += 1
     try:
         check_wait_causes(scenario, dataclasses.replace(res, kpis=kpis))
     except AssertionError:
@@ -548,7 +563,7 @@ def test_a_ship_still_waiting_at_the_end_gives_its_wait_so_far_to_its_cause():
     assert np.isnan(v["entered_h"])
     assert v["wait_h"] == v["wait_weather_h"] == 24.0 - 0.2
     assert v["wait_berth_h"] == v["wait_tide_h"] == 0.0
-    k = res.kpis[res.kpis["terminal"] == "t1"].set_index("metric")["value"]
+    k = res.kpis[res.kpis["name"] == "t1"].set_index("metric")["value"]
     assert k["mean_wait_h"] == k["mean_wait_weather_h"] == 24.0 - 0.2
     assert np.isnan(k["mean_delay_outbound_weather_h"])  # no ship has left
 
@@ -560,7 +575,7 @@ def test_a_run_in_which_no_ship_arrives_gives_empty_tables():
     res = simulate(validate(data), seed=1, replication=0)
     assert len(res.visits) == 0
     assert "arrived_h" in res.visits.columns
-    k = res.kpis.set_index(["terminal", "metric"])["value"]
+    k = res.kpis.set_index(["name", "metric"])["value"]
     assert k[("t1", "calls")] == 0
     assert k[("t1", "berth_occupancy")] == 0
 

@@ -52,8 +52,8 @@ def test_a_second_service_leaves_the_first_ones_draws_alone():
 
 def test_each_service_and_corridor_has_its_own_kpi_rows():
     res = run(two_services(days=40, berths=4))
-    terms = set(res.kpis["terminal"])
-    assert {"shuttle", "feeder", "corridor"} <= terms
+    named = set(zip(res.kpis["scope"], res.kpis["name"], strict=True))
+    assert {("service", "shuttle"), ("service", "feeder"), ("link", "corridor")} <= named
     assert kpi(res, "feeder", "shuttle_annual_capacity_teu") == pytest.approx(150.0 * 2 * 365 / 7)
     assert kpi(res, "feeder", "sailings") > 0
     # the corridor clears the boxes of both services: its share counts every batch
@@ -116,7 +116,7 @@ def test_boxes_are_conserved_per_service_on_one_terminal(berths, capacity, share
     check_berths_shared(scenario, res)
     lv = res.levels
     backlog = lv[lv["series"] == "shuttle_backlog"]["value"]
-    k = res.kpis.set_index(["terminal", "metric"])["value"]
+    k = res.kpis.set_index(["name", "metric"])["value"]
     both = k[("shuttle", "backlog_end_teu")] + k[("feeder", "backlog_end_teu")]
     assert (backlog >= 0).all() and backlog.iloc[-1] == both
 

@@ -28,7 +28,7 @@ Data = dict[str, Any]
 
 def kpi(res: RunResult, metric: str, terminal: str = "t1") -> float:
     k = res.kpis
-    row = k[(k["terminal"] == terminal) & (k["metric"] == metric)]
+    row = k[(k["name"] == terminal) & (k["metric"] == metric)]
     assert len(row) == 1, (terminal, metric)
     return float(row["value"].iloc[0])
 
@@ -345,9 +345,9 @@ def test_scheduled_first_puts_liner_calls_ahead():
         "lateness_h": {"dist": "normal", "mean": 0.0, "sd": 8.0},
     }
 
-    def waits(allocation: str) -> tuple[float, float]:
+    def waits(rule: str) -> tuple[float, float]:
         d = copy.deepcopy(data)
-        d["terminals"]["t1"]["allocation"] = allocation
+        d["terminals"]["t1"]["dispatch"] = {"rule": rule}
         v = pd.concat([run(validate(d), r).visits for r in range(3)])
         return (
             float(v.loc[v["scheduled"], "wait_berth_h"].mean()),
@@ -632,7 +632,7 @@ def test_the_shuttle_occupies_container_berths():
     base = run(validate(plain))
     occ = lambda r: r.kpis[r.kpis.metric == "berth_occupancy"]["value"].sum()  # noqa: E731
     assert occ(res) > occ(base)
-    assert {"shuttle", "corridor"} <= set(res.kpis.terminal)
+    assert {"service", "link"} <= set(res.kpis.scope)
     assert not res.notes
 
 

@@ -60,7 +60,7 @@ def shuttle_data(
         calls_per_year=ship_calls,
         horizon_days=days,
         warmup_days=warmup,
-        allocation="scheduled_first",
+        dispatch="scheduled_first",
         berthing_h=1.0,
         unberthing_h=0.5,
     )
@@ -107,7 +107,7 @@ def run(data: Data, seed: int = SEED) -> RunResult:
 
 def kpi(res: RunResult, terminal: str, metric: str) -> float:
     k = res.kpis
-    row = k[(k["terminal"] == terminal) & (k["metric"] == metric)]
+    row = k[(k["name"] == terminal) & (k["metric"] == metric)]
     assert len(row) == 1, (terminal, metric)
     return float(row["value"].iloc[0])
 
@@ -131,7 +131,7 @@ def test_annual_capacity_is_the_timetable_arithmetic_exactly(name, expected):
     assert sh.annual_capacity_teu == expected
     res = simulate(sc, seed=1, days=sc.scenario.warmup_days + 10)
     assert kpi(res, "shuttle", "shuttle_annual_capacity_teu") == expected
-    units = res.kpis.set_index(["terminal", "metric"])["unit"]
+    units = res.kpis.set_index(["name", "metric"])["unit"]
     assert units[("shuttle", "shuttle_annual_capacity_teu")] == "TEU/yr"
 
 
@@ -486,7 +486,7 @@ def test_boxes_are_conserved(data, seed):
 
     # berths shared with ships: never two at once, occupancy counts both
     check_berths_shared(scenario, res)
-    k = res.kpis.set_index(["terminal", "metric"])["value"]
+    k = res.kpis.set_index(["name", "metric"])["value"]
     for metric in ("shuttle_utilisation", "shuttle_utilisation_in", "eta_shared_share"):
         assert math.isnan(k[("shuttle", metric)]) or 0 <= k[("shuttle", metric)] <= 1 + EPS
     if scenario.corridors:
@@ -532,14 +532,14 @@ def test_a_corridor_without_a_shuttle_says_it_has_no_effect():
     del data["services"]
     res = run(data)
     assert len(res.notes) == 1 and "no effect" in res.notes[0]
-    assert not (res.kpis["terminal"].isin(["shuttle", "corridor"])).any()
+    assert not (res.kpis["scope"].isin(["service", "link"])).any()
 
 
 def test_without_a_corridor_section_boxes_are_ready_when_booked():
     res = run(shuttle_data(days=20, corridor=None))
     boxes = transfer_boxes_frame(res.records)
     assert (boxes["cleared_h"] == boxes["booked_h"]).all()
-    assert not res.kpis["terminal"].eq("corridor").any()
+    assert not res.kpis["scope"].eq("link").any()
     assert kpi(res, "shuttle", "eta_shared_share") == 0.0
 
 

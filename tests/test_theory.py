@@ -60,7 +60,7 @@ def replicate(name: str, c: int, rho: float) -> dict[str, np.ndarray]:
     out: dict[str, list[float]] = {"wait": [], "occ": [], "service": []}
     for r in range(REPS):
         k = lygsim.simulate(scenario, seed=SEED, replication=r, days=days).kpis
-        v = k[k.terminal == "queue"].set_index("metric")["value"]
+        v = k[k.name == "queue"].set_index("metric")["value"]
         out["wait"].append(v["mean_wait_h"])
         out["occ"].append(v["berth_occupancy"])
         out["service"].append(v["mean_service_h"])

@@ -6,7 +6,7 @@ matplotlib until they are needed)::
     import lygsim
     scenario = lygsim.load_scenario("scenarios/lianyungang_2023.yaml", overrides=["..."])
     result = lygsim.simulate(scenario, seed=1, replication=0)
-    result.kpis
+    result.kpis  # scope, name, metric, unit, value (see lygsim.scopes)
 """
 
 from __future__ import annotations

@@ -42,8 +42,9 @@ COLUMN_NOTES = {
     "scenario": "scenario name (`scenario.name`)",
     "replication": "replication number, from 0",
     "seed": "the experiment's seed",
-    "terminal": "terminal key; `port` for port-wide figures, a service's or corridor's key "
-    "(e.g. `shuttle`, `corridor`) for theirs",
+    "scope": "what the row is about: `terminal`, `port`, `service`, `link` or `calibration`",
+    "name": "key within the scope: the terminal, `port`, the service or link, `calibration`",
+    "terminal": "terminal key",
     "metric": "KPI name (see the list below)",
     "unit": "unit of the value: TEU, t, vehicles, h, share, ...",
     "value": "the KPI in one replication",
@@ -269,15 +270,18 @@ def api_markdown() -> str:
         "`CapacityResult.practical` (`practical_capacity.csv`)", PRACTICAL_COLUMNS
     )
     k = run.kpis
-    per_terminal = list(dict.fromkeys(k.loc[k["terminal"] == "container", "metric"]))
-    port_wide = list(dict.fromkeys(k.loc[k["terminal"] == "port", "metric"]))
+    per_terminal = list(dict.fromkeys(k.loc[k["scope"] == "terminal", "metric"]))
+    port_wide = list(dict.fromkeys(k.loc[k["scope"] == "port", "metric"]))
     lines += [
         "### KPI names",
         "",
-        "Each terminal has the metrics " + ", ".join(f"`{m}`" for m in per_terminal) + "; the "
-        "terminal `port` has " + ", ".join(f"`{m}`" for m in port_wide) + ". They are "
-        "defined in [model.md](model.md#kpis); a scenario with shuttle services and corridors "
-        "adds their own, under their keys (the baseline's `shuttle` and `corridor`).",
+        "Each terminal (scope `terminal`) has the metrics "
+        + ", ".join(f"`{m}`" for m in per_terminal)
+        + "; the port (scope `port`, name `port`) has "
+        + ", ".join(f"`{m}`" for m in port_wide)
+        + ". They are defined in [model.md](model.md#kpis); a scenario with the shuttle and "
+        "the corridor adds their own (scopes `service` and `link`), and one with calibration "
+        "targets their figures (scope `calibration`).",
         "",
         "## Errors",
         "",

@@ -33,6 +33,7 @@ import yaml
 from lygsim.errors import LygsimError
 from lygsim.experiment import ExperimentResult, Precision, run_experiment
 from lygsim.scenario import Cargo, Scenario, Target
+from lygsim.scopes import CALIBRATION, Scope, of_scope, terminal_rows
 from lygsim.stats import mean_ci, t_quantile
 from lygsim.targets import expected, offered_metric, period_h
 
@@ -195,7 +196,7 @@ def estimate(
 
 def _rows(scenario: Scenario, reps_df: pd.DataFrame) -> pd.DataFrame:
     """``calibration.csv`` rows from replications (``CALIBRATION_COLUMNS``)."""
-    cal = reps_df[reps_df.terminal == "calibration"]
+    cal = of_scope(reps_df, Scope.calibration)
     rows = []
     for name, t in scenario.calibration.targets.items():
         values = cal[cal.metric == name].sort_values("replication")
@@ -360,7 +361,9 @@ def calibrate(
             for s in own:
                 scales[s] *= factor
         current = _with_scales(scenario, scales)
-        rule = TargetsPrecision("calibration", "*", PRECISION_SHARE, cap, scenario=current)
+        rule = TargetsPrecision(
+            CALIBRATION, "*", PRECISION_SHARE, cap, Scope.calibration.value, scenario=current
+        )
         table, result = measure(current, reps, seed, precision=rule, **kw)
         history.append(float(table["estimate_error"].abs().max()))
         used.append(int(table["replications"].max()))
@@ -378,7 +381,8 @@ def calibrate(
                 f"{targets[vague[0]].tolerance:.1%} tolerance; allow more replications "
                 "(max_reps) or a wider tolerance"
             )
-        occupancy = result.summary[result.summary.metric == "berth_occupancy"]
+        summary = terminal_rows(result.summary)
+        occupancy = summary[summary.metric == "berth_occupancy"]
         for name in order:
             est = float(table.loc[table.target == name, "estimate"].iloc[0])
             ratio[name] = est / expected(current, targets[name])
@@ -388,11 +392,10 @@ def calibrate(
                     scenario.ship_classes[scenario.arrivals[s].ship_class].terminal
                     for s in assign[name]
                 ]
-                busy = occupancy[occupancy.terminal.isin(terms)].sort_values("mean")
+                busy = occupancy[occupancy["name"].isin(terms)].sort_values("mean")
                 worst = busy.iloc[-1] if len(busy) else None
                 where = (
-                    f"terminal {worst.terminal} is at capacity (berth occupancy "
-                    f"{worst['mean']:.2f})"
+                    f"terminal {worst['name']} is at capacity (berth occupancy {worst['mean']:.2f})"
                     if worst is not None
                     else "its terminals are full"
                 )

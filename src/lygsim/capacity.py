@@ -26,9 +26,10 @@ import pandas as pd
 
 from lygsim.errors import UsageError
 from lygsim.experiment import run_experiment
-from lygsim.model.arrivals import HOURS_PER_YEAR
 from lygsim.scenario import PoissonArrivals, RenewalArrivals, Scenario
+from lygsim.scopes import terminal_rows
 from lygsim.targets import expected_calls
+from lygsim.units import HOURS_PER_YEAR
 
 CAPACITY_COLUMNS = [
     "terminal",
@@ -85,10 +86,6 @@ def parse_range(text: str) -> list[float]:
     return [round(start + i * step, 10) for i in range(n)]
 
 
-def _window(scenario: Scenario) -> tuple[float, float]:
-    return scenario.scenario.warmup_days * 24.0, scenario.scenario.horizon_days * 24.0
-
-
 def stream_demand(scenario: Scenario, stream: str, t0: float, t1: float) -> float:
     """Expected cargo of one arrival stream in ``[t0, t1)`` hours, in its terminal's unit."""
     arr = scenario.arrivals[stream]
@@ -117,7 +114,7 @@ def scale_demand(
     """
     if factor == 1.0:
         return scenario
-    t0, t1 = _window(scenario)
+    t0, t1 = scenario.observed_h
     arrivals = dict(scenario.arrivals)
     for term in terminals if terminals is not None else list(scenario.terminals):
         streams = terminal_streams(scenario, term)
@@ -280,7 +277,7 @@ def sweep(
             raise UsageError(
                 f"--terminal {t}: no such terminal (have: {', '.join(scenario.terminals)})"
             )
-    t0, t1 = _window(scenario)
+    t0, t1 = scenario.observed_h
     days = kw.get("days")
     if days is not None:
         t1 = float(days) * 24.0  # type: ignore[arg-type]
@@ -291,7 +288,7 @@ def sweep(
             progress(f)
         sc = scale_demand(scenario, f, names)
         res = run_experiment(sc, reps, seed, **kw)  # type: ignore[arg-type]
-        s = res.summary.set_index(["terminal", "metric"])
+        s = terminal_rows(res.summary).set_index(["name", "metric"])
         for t in names:
             term = scenario.terminals[t]
 
@@ -327,7 +324,7 @@ def terminal_growth_factor(scenario: Scenario, terminal: str, years_ahead: float
 
     Each stream grows at its own ``growth_per_year`` (timetabled services do not grow).
     """
-    t0, t1 = _window(scenario)
+    t0, t1 = scenario.observed_h
     now = later = 0.0
     for s in terminal_streams(scenario, terminal):
         d = stream_demand(scenario, s, t0, t1)
@@ -351,7 +348,7 @@ def horizon_years(scenario: Scenario, practical: pd.DataFrame, until: int) -> pd
         ``until``; the base year if already congested; ``binding`` as in
         :func:`practical_capacity`).
     """
-    t0, _ = _window(scenario)
+    t0, _ = scenario.observed_h
     import datetime as dt
 
     base_year = (scenario.scenario.start_date + dt.timedelta(hours=t0)).year

@@ -86,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_experiment_args(p)
     p.add_argument(
         "--precision",
-        metavar="TERMINAL.METRIC=SHARE",
+        metavar="[SCOPE:]NAME.METRIC=SHARE",
         help="keep adding replications until the 95%% interval half-width of this KPI is "
-        "under SHARE of its mean, e.g. container.mean_wait_h=0.05",
+        "under SHARE of its mean, e.g. container.mean_wait_h=0.05 (NAME: a terminal, else "
+        "port, a service or a link; SCOPE: terminal, port, service, link to say which)",
     )
     p.add_argument(
         "--max-reps",
@@ -284,82 +285,28 @@ def _add_new_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from lygsim.errors import ScenarioError
-    from lygsim.kinds import check_file
-
-    status = 0
-    for f in args.files:
-        try:
-            checked = check_file(f, args.overrides)
-        except ScenarioError as exc:
-            for line in exc.lines():
-                print(line)
-            status = 2
-        else:
-            for warning in checked.warnings:
-                print(warning.as_warning())
-            kind = "" if checked.kind == "scenario" else f"{checked.kind} "
-            print(f"{f}: OK ({kind}{checked.name})")
-    return status
-
-
-def _cmd_show(args: argparse.Namespace) -> int:
-    from lygsim.loader import load_scenario, show_comments, to_yaml
-
-    scenario = load_scenario(args.file, args.overrides)
-    # comments first: the output stays a valid scenario file
-    sys.stdout.write("".join(f"{line}\n" for line in show_comments(scenario)))
-    sys.stdout.write(to_yaml(scenario))
-    return 0
-
-
-def _cmd_schema(args: argparse.Namespace) -> int:
-    from lygsim.schema_doc import json_schema_text, reference_markdown
-
-    sys.stdout.write(reference_markdown() if args.markdown else json_schema_text())
-    return 0
-
-
-def _cmd_new(args: argparse.Namespace) -> int:
-    from lygsim import newport
-
-    if args.list_kinds:
-        print(newport.kinds_table())
-        return 0
-    if args.name is None:
-        raise UsageError("lygsim new: NAME is required, e.g. lygsim new my_port (or --list)")
-    path, terminals = newport.write_new(args.name, args.terminals, args.out, args.force)
-    asked = ", ".join(f"{c.value} ({n} berth{'s' * (n > 1)})" for c, n in terminals)
-    print(f"wrote {path}: {asked}")
-    print(f"next: lygsim validate {path} && lygsim run {path} --reps 5")
-    return 0
-
-
-_LOCAL = {
-    "validate": _cmd_validate,
-    "show": _cmd_show,
-    "schema": _cmd_schema,
-    "new": _cmd_new,
-}
-# the commands that run simulations live in lygsim.runner, imported only when used
-_RUNNER = {
-    "run": "run_command",
-    "compare": "compare_command",
-    "calibrate": "calibrate_command",
-    "capacity": "capacity_command",
-    "horizon": "horizon_command",
-    "study": "study_command",
-    "report": "report_command",
+# each command's module under lygsim.commands and its function, imported only when used
+COMMANDS = {
+    "validate": ("scenario", "validate_command"),
+    "show": ("scenario", "show_command"),
+    "schema": ("scenario", "schema_command"),
+    "new": ("scenario", "new_command"),
+    "run": ("run", "run_command"),
+    "compare": ("compare", "compare_command"),
+    "calibrate": ("calibrate", "calibrate_command"),
+    "capacity": ("capacity", "capacity_command"),
+    "horizon": ("horizon", "horizon_command"),
+    "study": ("study", "study_command"),
+    "report": ("report", "report_command"),
 }
 
 
 def _dispatch(args: argparse.Namespace, cmdline: list[str]) -> int:
-    if args.command in _LOCAL:
-        return _LOCAL[args.command](args)
-    from lygsim import runner
+    import importlib
 
-    return getattr(runner, _RUNNER[args.command])(args, argv=cmdline)
+    module, function = COMMANDS[args.command]
+    command = getattr(importlib.import_module(f"lygsim.commands.{module}"), function)
+    return int(command(args, argv=cmdline))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,12 +17,11 @@ import pandas as pd
 from lygsim.errors import UsageError
 from lygsim.experiment import ExperimentResult, Outcome, run_experiment
 from lygsim.scenario import Scenario
+from lygsim.scopes import KPI_KEYS
 from lygsim.stats import paired_ci
 
 COMPARISON_COLUMNS = [
-    "terminal",
-    "metric",
-    "unit",
+    *KPI_KEYS,
     "base_mean",
     "option",
     "option_mean",
@@ -51,7 +50,7 @@ class Comparison:
 
 def paired_table(base: pd.DataFrame, option: pd.DataFrame, option_name: str) -> pd.DataFrame:
     """Paired differences of every KPI present in both replication tables."""
-    keys = ["terminal", "metric", "unit"]
+    keys = KPI_KEYS
 
     def wide(df: pd.DataFrame) -> pd.DataFrame:
         # one row per KPI, one column per replication, KPIs in order of first appearance

@@ -24,7 +24,7 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +34,15 @@ from lygsim import __version__
 from lygsim.errors import SimulationError, UsageError
 from lygsim.executors import LOCAL_DASK, default_workers, run_dask, run_pool, run_serial
 from lygsim.loader import scenario_hash
+from lygsim.results import BERTHS_FILE, LEVELS_FILE, SHUTTLE_CALLS_FILE, run_cache_dir
 from lygsim.scenario import Scenario
+from lygsim.scopes import KPI_COLUMNS, KPI_KEYS, Scope
 from lygsim.stats import mean_ci
 
 SUMMARY_COLUMNS = [
     "scenario",
-    "terminal",
+    "scope",
+    "name",
     "metric",
     "unit",
     "mean",
@@ -48,10 +51,11 @@ SUMMARY_COLUMNS = [
     "ci_low",
     "ci_high",
 ]
-REPLICATION_COLUMNS = ["scenario", "replication", "seed", "terminal", "metric", "unit", "value"]
+REPLICATION_COLUMNS = ["scenario", "replication", "seed", *KPI_KEYS, "value"]
 KPIS_FILE, VISITS_FILE, DONE_FILE = "kpis.parquet", "visits.parquet", "done.json"
-LEVELS_FILE = "levels.parquet"  # replication 0 only: the level histories for figures
-SHUTTLE_CALLS_FILE = "shuttle_calls.parquet"  # replication 0 only: the shuttle's berth calls
+# replication 0 only, copied into the results folder: the level histories and the shuttle's
+# berth calls for the figures, the berths as the model numbered them
+FIRST_REPLICATION_FILES = (LEVELS_FILE, SHUTTLE_CALLS_FILE, BERTHS_FILE)
 
 
 @dataclass(frozen=True)
@@ -183,7 +187,8 @@ def run_replication(task: Task) -> Outcome:
             files = [KPIS_FILE, VISITS_FILE]
             if task.replication == 0:
                 result.levels.to_parquet(tmp / LEVELS_FILE, index=False)
-                files.append(LEVELS_FILE)
+                result.berths.to_csv(tmp / BERTHS_FILE, index=False)
+                files += [LEVELS_FILE, BERTHS_FILE]
                 if result.records.services:
                     from lygsim.metrics import shuttle_calls_frame
 
@@ -221,6 +226,8 @@ def load_cached(run_dir: Path) -> Outcome | None:
             if _sha256(run_dir / name) != digest:
                 return None
         kpis = pd.read_parquet(run_dir / KPIS_FILE)
+        if list(kpis.columns) != KPI_COLUMNS:  # stored by a release with another KPI layout
+            return None
         return Outcome(int(done["replication"]), kpis, None, 0.0, list(done.get("notes", [])))
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -230,8 +237,7 @@ def run_dir_for(
     out: Path, scenario: Scenario, seed: int, replication: int, days: float | None
 ) -> Path:
     """Where a replication is stored: keyed by version, scenario (and horizon), seed, rep."""
-    key = scenario_hash(scenario) + ("" if days is None else f"-d{days:g}")
-    return out / "runs" / f"v{__version__}" / key / f"seed-{seed}" / f"rep-{replication}"
+    return run_cache_dir(out, __version__, scenario_hash(scenario), seed, replication, days)
 
 
 @dataclass
@@ -261,7 +267,7 @@ class ExperimentResult:
 def summarise(replications: pd.DataFrame) -> pd.DataFrame:
     """Summary rows (mean, std, n, 95% CI) from a replications table, in first-seen order."""
     rows = []
-    keys = ["scenario", "terminal", "metric", "unit"]
+    keys = ["scenario", *KPI_KEYS]
     for key, grp in replications.groupby(keys, sort=False, observed=True):
         mean, std, n, lo, hi = mean_ci(grp["value"].to_numpy())
         rows.append((*key, mean, std, n, lo, hi))
@@ -276,21 +282,14 @@ class _Kept:
     """
 
     def __init__(self) -> None:
-        self.keys: list[tuple[tuple[str, str, str], ...]] = []
+        self.keys: list[tuple[tuple[str, ...], ...]] = []
         self.values: dict[int, tuple[int, np.ndarray]] = {}
         self.notes: list[str] | None = None
 
     def add(self, outcome: Outcome) -> None:
         k = outcome.kpis
         assert k is not None
-        keys = tuple(
-            zip(
-                k["terminal"].astype(str),
-                k["metric"].astype(str),
-                k["unit"].astype(str),
-                strict=True,
-            )
-        )
+        keys = tuple(zip(*(k[c].astype(str) for c in KPI_KEYS), strict=True))
         if keys not in self.keys:
             self.keys.append(keys)
         self.values[outcome.replication] = (
@@ -311,18 +310,11 @@ class _Kept:
         parts = []
         for r in sorted(self.values):
             ki, vals = self.values[r]
-            terminal, metric, unit = zip(*self.keys[ki], strict=True)
+            columns = zip(*self.keys[ki], strict=True)
+            keys = dict(zip(KPI_KEYS, columns, strict=True))
             parts.append(
                 pd.DataFrame(
-                    {
-                        "scenario": name,
-                        "replication": r,
-                        "seed": seed,
-                        "terminal": terminal,
-                        "metric": metric,
-                        "unit": unit,
-                        "value": vals,
-                    }
+                    {"scenario": name, "replication": r, "seed": seed, **keys, "value": vals}
                 )
             )
         return pd.concat(parts, ignore_index=True)
@@ -332,66 +324,82 @@ class _Kept:
 class Precision:
     """A stopping rule: add replications until a KPI's interval is narrow enough.
 
-    Replications are added until ``metric`` at ``terminal`` has a 95% interval half-width
-    below ``rel`` times its mean, or ``max_reps`` is reached.
+    Replications are added until ``metric`` of ``name`` (in ``scope``) has a 95% interval
+    half-width below ``rel`` times its mean, or ``max_reps`` is reached.
     """
 
-    terminal: str
+    name: str
     metric: str
     rel: float
     max_reps: int
+    scope: str = Scope.terminal.value
 
     @classmethod
     def parse(cls, text: str, max_reps: int) -> Precision:
-        """Parse ``TERMINAL.METRIC=REL``, e.g. ``container.mean_wait_h=0.05``."""
+        """Parse ``[SCOPE:]NAME.METRIC=REL``, e.g. ``container.mean_wait_h=0.05``.
+
+        Without a scope the name is looked up by :meth:`check`, terminals first, so
+        ``port.calls`` means the port-wide figure unless a terminal is called ``port``
+        (``port:port.calls`` then asks for the port's).
+        """
         try:
             target, rel = text.split("=")
-            terminal, metric = target.split(".", 1)
+            scope, _, key = target.rpartition(":")
+            name, metric = key.split(".", 1)
             value = float(rel)
+            if scope and scope not in set(Scope):
+                raise ValueError(scope)
         except ValueError:
             raise UsageError(
-                f"--precision {text}: expected TERMINAL.METRIC=SHARE, "
-                "e.g. container.mean_wait_h=0.05"
+                f"--precision {text}: expected [SCOPE:]NAME.METRIC=SHARE, "
+                "e.g. container.mean_wait_h=0.05 (SCOPE: one of "
+                f"{', '.join(Scope)})"
             ) from None
         if not 0 < value < 1:
             raise UsageError(f"--precision {text}: the share must lie in (0, 1)")
-        return cls(terminal, metric, value, max_reps)
+        return cls(name, metric, value, max_reps, scope or "")
 
-    def check(self, scenario: Scenario) -> None:
-        """Refuse a terminal or metric the scenario does not report, before anything runs.
+    def check(self, scenario: Scenario) -> Precision:
+        """Refuse a name or metric the scenario does not report, before anything runs.
+
+        Returns:
+            The rule with its scope settled (a terminal of that name first).
 
         Raises:
             UsageError: Naming what is allowed.
         """
         names = kpi_names(scenario)
-        rule = f"--precision {self.terminal}.{self.metric}={self.rel:g}"
-        if self.terminal not in names:
+        rule = f"--precision {self.name}.{self.metric}={self.rel:g}"
+        scopes = [self.scope] if self.scope else [s.value for s in Scope]
+        found = [(s, self.name) for s in scopes if (s, self.name) in names]
+        if not found:
+            allowed = ", ".join(dict.fromkeys(n for _, n in names))
+            raise UsageError(f"{rule}: unknown name '{self.name}' (allowed: {allowed})")
+        key = found[0]
+        if self.metric not in names[key]:
             raise UsageError(
-                f"{rule}: unknown terminal '{self.terminal}' (allowed: {', '.join(names)})"
+                f"{rule}: {key[0]} {self.name} has no metric '{self.metric}' "
+                f"(allowed: {', '.join(names[key])})"
             )
-        if self.metric not in names[self.terminal]:
-            raise UsageError(
-                f"{rule}: terminal {self.terminal} has no metric '{self.metric}' "
-                f"(allowed: {', '.join(names[self.terminal])})"
-            )
+        return replace(self, scope=key[0])
 
     def met(self, replications: pd.DataFrame) -> bool:
         """Whether the interval is narrow enough."""
         sel = replications[
-            (replications.terminal == self.terminal) & (replications.metric == self.metric)
+            (replications.scope == (self.scope or Scope.terminal.value))
+            & (replications.name == self.name)
+            & (replications.metric == self.metric)
         ]
         if sel.empty:
-            raise UsageError(
-                f"--precision: no metric {self.metric} at terminal {self.terminal} in the results"
-            )
+            raise UsageError(f"--precision: no metric {self.metric} of {self.name} in the results")
         mean, _, n, lo, hi = mean_ci(sel["value"].to_numpy())
         if n < 2 or math.isnan(lo):
             return False
         return (hi - lo) / 2 <= self.rel * abs(mean)
 
 
-def kpi_names(scenario: Scenario) -> dict[str, list[str]]:
-    """The metrics reported for each terminal (and ``port``, ``shuttle``, ...), in order.
+def kpi_names(scenario: Scenario) -> dict[tuple[str, str], list[str]]:
+    """The metrics reported for each ``(scope, name)``, in order.
 
     Which KPIs exist depends on the scenario (yards, the shuttle, calibration targets), and
     the metrics module is their only source: they are read from a one-day simulation
@@ -403,9 +411,9 @@ def kpi_names(scenario: Scenario) -> dict[str, list[str]]:
         update={"warmup_days": 0.0, "horizon_days": min(1.0, scenario.scenario.horizon_days)}
     )
     kpis = simulate(scenario.model_copy(update={"scenario": window})).kpis
-    names: dict[str, list[str]] = {}
-    for terminal, metric in zip(kpis["terminal"], kpis["metric"], strict=True):
-        names.setdefault(str(terminal), []).append(str(metric))
+    names: dict[tuple[str, str], list[str]] = {}
+    for scope, name, metric in zip(kpis["scope"], kpis["name"], kpis["metric"], strict=True):
+        names.setdefault((str(scope), str(name)), []).append(str(metric))
     return names
 
 

@@ -12,26 +12,17 @@ import base64
 import html
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from lygsim import __version__
-from lygsim.errors import ResultsError, UsageError
-from lygsim.plots import (
-    NON_TERMINALS,
-    figures_for_capacity,
-    figures_for_compare,
-    figures_for_horizon,
-    figures_for_run,
-    figures_for_study,
-    read_json,
-    read_table,
-    read_yaml,
-)
+from lygsim.errors import ResultsError
 from lygsim.report import COMPARE_METRICS, write_text
+from lygsim.results import Kind, ResultsFolder
+from lygsim.scopes import Scope, of_scope, terminal_rows
 
 REPORT_FILE = "report.html"
 
@@ -92,16 +83,8 @@ BERTH_DELAYS = [
     ("mean_delay_outbound_tide_h", "tide, outbound"),
     ("mean_delay_outbound_weather_h", "weather, outbound"),
 ]
-
-
-def _systems(scen: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """``(key, display name)`` of the scenario's shuttle services, then its corridors."""
-    return [
-        (str(key), str((item or {}).get("name") or key))
-        for section in ("services", "corridors")
-        for key, item in (scen.get(section) or {}).items()
-    ]
-
+SYSTEMS = (Scope.service, Scope.link)
+"""Scopes of the vessel services and links, each shown in a table of its own."""
 
 FIGURE_CAPTIONS: list[tuple[str, str]] = [
     (
@@ -214,9 +197,9 @@ def _table(headers: Sequence[str], rows: Iterable[str], caption: str = "") -> st
 # --- sections ----------------------------------------------------------------------------
 
 
-def _scenario_section(scen: Mapping[str, Any], man: Mapping[str, Any]) -> str:
-    meta = scen.get("scenario") or {}
-    horizon = man.get("days") or meta.get("horizon_days")
+def _scenario_section(rf: ResultsFolder) -> str:
+    meta = rf.scenario_facts
+    horizon = rf.horizon_days
     warmup = meta.get("warmup_days")
     facts = [
         ("Scenario", meta.get("name", "")),
@@ -231,23 +214,16 @@ def _scenario_section(scen: Mapping[str, Any], man: Mapping[str, Any]) -> str:
     out += [f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v != ""]
     out.append("</dl>")
     rows = []
-    for name, term in (scen.get("terminals") or {}).items():
-        groups = term.get("berths") or {}
-        total = sum(int(g.get("count", 0)) for g in groups.values())
-        detail = ", ".join(
-            f"{g} {int(b.get('count', 0))} (max {float(b.get('max_dwt_t', 0)):,.0f} t)"
-            for g, b in groups.items()
-        )
-        yard = term.get("yard") or {}
-        thr = term.get("thresholds") or {}
+    for term in rf.terminals():
+        detail = ", ".join(f"{g} {n} (max {dwt:,.0f} t)" for g, n, dwt in term["groups"])
         rows.append(
             "<tr>"
-            f"<td>{esc(name)}</td><td>{esc(term.get('cargo', ''))}</td>"
-            f'<td class="num">{esc(total)}</td><td>{esc(detail)}</td>'
-            f'<td class="num">{esc(_num(yard.get("capacity"), "count"))}</td>'
-            f'<td class="num">{esc(_num(thr.get("max_wait_service_ratio"), "ratio"))}</td>'
-            f'<td class="num">{esc(_num(thr.get("max_occupancy"), "pct"))}</td>'
-            f"<td>{esc(term.get('description', ''))}</td>"
+            f"<td>{esc(term['name'])}</td><td>{esc(term['cargo'])}</td>"
+            f'<td class="num">{esc(term["berths"])}</td><td>{esc(detail)}</td>'
+            f'<td class="num">{esc(_num(term["yard_capacity"], "count"))}</td>'
+            f'<td class="num">{esc(_num(term["max_wait_service_ratio"], "ratio"))}</td>'
+            f'<td class="num">{esc(_num(term["max_occupancy"], "pct"))}</td>'
+            f"<td>{esc(term['description'])}</td>"
             "</tr>"
         )
     if rows:
@@ -274,32 +250,17 @@ def _scenario_section(scen: Mapping[str, Any], man: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
-def _thresholds(scen: Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for name, term in (scen.get("terminals") or {}).items():
-        thr = term.get("thresholds") or {}
-        out[str(name)] = {
-            "wait_service_ratio": float(thr.get("max_wait_service_ratio", math.inf)),
-            "berth_occupancy": float(thr.get("max_occupancy", math.inf)),
-        }
-    return out
-
-
-def _kpi_section(
-    summary: pd.DataFrame,
-    thresholds: Mapping[str, Mapping[str, float]],
-    heading: str,
-    systems: Sequence[tuple[str, str]] = (),
-) -> str:
+def _kpi_section(summary: pd.DataFrame, rf: ResultsFolder, heading: str) -> str:
+    thresholds = rf.thresholds()
     s = summary.copy()
-    s["terminal"] = s["terminal"].astype(str)
+    s["name"] = s["name"].astype(str)
+    terms = terminal_rows(s)
     by = {
-        (t, m): r for t, m, r in zip(s["terminal"], s["metric"], s.to_dict("records"), strict=True)
+        (t, m): r
+        for t, m, r in zip(terms["name"], terms["metric"], terms.to_dict("records"), strict=True)
     }
-    occupancy = set(s.loc[s["metric"] == "berth_occupancy", "terminal"])
-    terminals = [
-        t for t in dict.fromkeys(s["terminal"]) if t not in NON_TERMINALS and t in occupancy
-    ]
+    occupancy = set(terms.loc[terms["metric"] == "berth_occupancy", "name"])
+    terminals = [t for t in dict.fromkeys(terms["name"]) if t in occupancy]
     metrics = [c for c in KPI_COLUMNS if (s["metric"] == c[0]).any()]
     over_any = False
     rows = []
@@ -352,15 +313,15 @@ def _kpi_section(
         "are part of the mean service time (entering to leaving, over the ships that left), "
         "not of the wait.",
     )
-    port = s[s["terminal"] == "port"]
+    port = of_scope(s, Scope.port)
     if len(port):
         out.append("<h3>Port-wide</h3>")
         out.append(
             _table(["metric", "unit", "mean [95% interval]"], _long_rows(port.to_dict("records")))
         )
-    for key, title in systems:
-        rows_ = s[s["terminal"] == key]
-        if len(rows_):
+    for scope in SYSTEMS:
+        for name, rows_ in of_scope(s, scope).groupby("name", sort=False):
+            title = rf.display_name(scope, str(name))
             out.append(f"<h3>{esc(title)}</h3>")
             out.append(
                 _table(
@@ -398,7 +359,8 @@ def _split_table(
 
 def _overload_box(s: pd.DataFrame) -> str:
     """A warning box naming the terminals overloaded in any replication ('' if none)."""
-    rows = s[(s["metric"] == "overloaded") & ~s["terminal"].isin(NON_TERMINALS)]
+    terms = terminal_rows(s)
+    rows = terms[terms["metric"] == "overloaded"]
     lines = []
     for r in rows.to_dict("records"):
         share = float(r["mean"]) if _finite(r["mean"]) else 0.0
@@ -407,7 +369,7 @@ def _overload_box(s: pd.DataFrame) -> str:
         n = int(r["n"]) if "n" in r and _finite(r["n"]) else 1
         k = max(1, round(share * n))
         lines.append(
-            f"<p>Terminal {esc(r['terminal'])} is overloaded in {k} of {n} replication"
+            f"<p>Terminal {esc(r['name'])} is overloaded in {k} of {n} replication"
             f"{'s' if n != 1 else ''}: demand exceeds capacity, waits grow without bound.</p>"
         )
     if not lines:
@@ -472,7 +434,7 @@ def _comparison_section(table: pd.DataFrame, systems: Sequence[tuple[str, str]] 
         "mean_wait_h": "h",
         "wait_service_ratio": "ratio",
     }
-    headers = ["terminal", "KPI", "unit", "base", "option", "change [95% interval]", "%", "sig."]
+    headers = ["name", "KPI", "unit", "base", "option", "change [95% interval]", "%", "sig."]
     out = [
         '<h2 id="comparison">Options against the base</h2>',
         '<p class="note">Paired differences (option minus base), replication by replication '
@@ -481,22 +443,25 @@ def _comparison_section(table: pd.DataFrame, systems: Sequence[tuple[str, str]] 
         "percentage points (pp). Shuttle and corridor figures are listed where the change "
         "is significant.</p>",
     ]
-    table = table.assign(terminal=table["terminal"].astype(str))
+    table = table.assign(name=table["name"].astype(str), scope=table["scope"].astype(str))
     for option, grp in table.groupby("option", sort=False):
-        main = grp[grp["metric"].isin(labels) & ~grp["terminal"].isin(NON_TERMINALS)]
+        main = terminal_rows(grp)
+        main = main[main["metric"].isin(labels)]
         rows, unchanged = [], []
-        for term, trows in main.groupby("terminal", sort=False):
+        for term, trows in main.groupby("name", sort=False):
             if (trows["delta"].fillna(0) == 0).all():
                 unchanged.append(str(term))
                 continue
             for r in trows.to_dict("records"):
                 metric = str(r["metric"])
                 rows.append(_comparison_row(str(term), labels[metric], r, kinds[metric]))
-        extra = grp[grp["terminal"].isin([k for k, _ in systems])]
-        sig = extra["significant"].fillna(False).astype(bool) if "significant" in extra else False
-        for r in extra[(extra["delta"].fillna(0) != 0) & sig].to_dict("records"):
+        systems = grp[grp["scope"].isin([s.value for s in SYSTEMS])]
+        sig = (
+            systems["significant"].fillna(False).astype(bool) if "significant" in systems else False
+        )
+        for r in systems[(systems["delta"].fillna(0) != 0) & sig].to_dict("records"):
             kind = _kind(str(r["metric"]), str(r.get("unit", "")))
-            rows.append(_comparison_row(str(r["terminal"]), str(r["metric"]), r, kind))
+            rows.append(_comparison_row(str(r["name"]), str(r["metric"]), r, kind))
         out.append(f"<h3>{esc(option)}</h3>")
         if rows:
             out.append(_table(headers, rows))
@@ -558,44 +523,14 @@ def _differs_from_base(table: pd.DataFrame, columns: Sequence[str]) -> pd.DataFr
     return table[keep]
 
 
-def _practical_files(folder: Path) -> list[Path]:
-    """``practical_capacity.csv``, or the ``practical_capacity_<scenario>.csv`` of a horizon."""
-    one = folder / "practical_capacity.csv"
-    if one.is_file():
-        return [one]
-    return sorted(folder.glob("practical_capacity_*.csv"))
-
-
-def _practical_capacity(folder: Path) -> pd.DataFrame | None:
-    """The folder's practical capacities, one table; None if it has none.
-
-    A ``lygsim horizon`` folder keeps one file per scenario, in the manifest's order (the
-    base first): the scenario comes from the file name where the table lacks it.
-    """
-    files = _practical_files(folder)
-    if not files:
-        return None
-    if len(files) == 1 and files[0].name == "practical_capacity.csv":
-        return read_table(files[0])
-    order = [str(x) for x in read_json(folder / "manifest.json").get("scenarios") or []]
-    by_name = {f.name[len("practical_capacity_") : -len(".csv")]: f for f in files}
-    names = [n for n in order if n in by_name] + [n for n in by_name if n not in order]
-    tables = []
-    for n in names:
-        t = read_table(by_name[n])
-        if "scenario" not in t.columns:
-            t.insert(0, "scenario", n)
-        tables.append(t)
-    return pd.concat(tables, ignore_index=True)
-
-
 # practical_capacity.csv and horizon.csv name the threshold that binds first
 _BINDING = {"wait_service_ratio": "W/S", "occupancy": "berth occupancy", "none": "-"}
 
 
-def _capacity_section(folder: Path, until: Any) -> str:
+def _capacity_section(rf: ResultsFolder) -> str:
     out: list[str] = []
-    practical = _practical_capacity(folder)
+    until = rf.until
+    practical = rf.practical()
     if practical is not None:
         p = _differs_from_base(practical, ["capacity", "capacity_ci_low"])
         multi = "scenario" in p.columns and p["scenario"].nunique() > 1
@@ -642,9 +577,8 @@ def _capacity_section(folder: Path, until: Any) -> str:
             "binding threshold",
         ]
         out.append(_table(["scenario", *headers] if multi else headers, rows))
-    gained = folder / "capacity_gained.csv"
-    if gained.is_file():
-        g = read_table(gained)
+    g = rf.table("capacity_gained")
+    if g is not None:
         g = g[g["gained"].fillna(0) != 0]
         rows = [
             f"<tr><td>{esc(r['option'])}</td><td>{esc(r['terminal'])}</td>"
@@ -661,9 +595,9 @@ def _capacity_section(folder: Path, until: Any) -> str:
             out.append(_table(headers, rows))
         else:
             out.append('<p class="note">No option changes any practical capacity.</p>')
-    horizon = folder / "horizon.csv"
-    if horizon.is_file():
-        h = _differs_from_base(read_table(horizon), ["year", "year_ci_low", "year_ci_high"])
+    horizon = rf.table("horizon")
+    if horizon is not None:
+        h = _differs_from_base(horizon, ["year", "year_ci_low", "year_ci_high"])
         last = f"not by {until}" if until else "not in the period"
         rows = []
         for r in h.to_dict("records"):
@@ -716,9 +650,6 @@ def _study_section(study: Mapping[str, Any]) -> str:
             value = ", ".join(str(v) for v in value)
         items.append(f"<dt>{esc(title)}</dt><dd>{esc(value)}</dd>")
     return f'<h2 id="study">Study</h2><dl class="facts">{"".join(items)}</dl>'
-
-
-RESULT_FILES = ("summary.csv", "comparison.csv", "capacity.csv", "horizon.csv")
 
 
 def _figure_order(path: Path) -> tuple[int, str]:
@@ -802,55 +733,23 @@ def _manifest_section(man: Mapping[str, Any]) -> str:
 # --- the report --------------------------------------------------------------------------
 
 
-def _summary_files(folder: Path, man: Mapping[str, Any]) -> list[tuple[str, Path]]:
-    names = [man.get("base"), *(man.get("options") or [])]
-    files = [(str(n), folder / f"summary_{n}.csv") for n in names if n]
-    files = [(n, f) for n, f in files if f.is_file()]
-    if not files:
-        files = [
-            (m.group(1), f)
-            for f in sorted(folder.glob("summary_*.csv"))
-            if (m := re.match(r"summary_(.+)\.csv$", f.name))
-        ]
-    return files
-
-
-def render_report(folder: str | Path) -> str:
-    """The HTML text of a results folder's report (see :func:`write_report`).
-
-    Args:
-        folder: A ``lygsim run``, ``compare``, ``capacity`` or ``study`` results folder.
-
-    Returns:
-        The HTML document.
-    """
-    folder = Path(folder)
-    man = read_json(folder / "manifest.json")
-    scen = read_yaml(folder / "scenario.yaml")
-    base = man.get("base")
-    if not scen and base:
-        scen = read_yaml(folder / f"scenario_{base}.yaml")
-    name = (scen.get("scenario") or {}).get("name") or man.get("scenario") or base or folder.name
-    has_summary = (folder / "summary.csv").is_file()
-    has_comparison = (folder / "comparison.csv").is_file()
-    study = read_yaml(folder / "study.yaml")
-    has_capacity = bool(_practical_files(folder)) or any(
-        (folder / f).is_file() for f in ("capacity.csv", "capacity_gained.csv", "horizon.csv")
-    )
-    has_horizon = (folder / "horizon.csv").is_file()
+def _title(rf: ResultsFolder) -> str:
+    man = rf.manifest
     options = ", ".join(str(o) for o in man.get("options") or [])
-    if study:
-        title = f"lygsim study: {study.get('name') or man.get('study') or folder.name}"
-    elif has_comparison and not has_summary:
-        title = f"lygsim comparison: {base or name}" + (f" against {options}" if options else "")
-    elif has_horizon and not has_summary and not (folder / "capacity.csv").is_file():
+    if rf.kind is Kind.study:
+        return f"lygsim study: {rf.study.get('name') or man.get('study') or rf.path.name}"
+    if rf.kind is Kind.compare:
+        base = man.get("base") or rf.name
+        return f"lygsim comparison: {base}" + (f" against {options}" if options else "")
+    if rf.kind is Kind.horizon:
         scenarios = man.get("scenarios") or []
-        title = f"lygsim growth horizon: {scenarios[0] if scenarios else name}"
-    elif has_capacity and not has_summary:
-        title = f"lygsim capacity: {name}"
-    else:
-        title = f"lygsim results: {name}"
-    body = [f"<header><h1>{esc(title)}</h1>"]
+        return f"lygsim growth horizon: {scenarios[0] if scenarios else rf.name}"
+    if rf.kind is Kind.capacity:
+        return f"lygsim capacity: {rf.name}"
+    return f"lygsim results: {rf.name}"
+
+
+def _lead(man: Mapping[str, Any]) -> list[str]:
     lead = []
     if man.get("replications"):
         lead.append(f"{man['replications']} replication(s)")
@@ -860,58 +759,68 @@ def render_report(folder: str | Path) -> str:
         lead.append(f"seed {man['seed']}")
     if man.get("started"):
         lead.append(f"run started {man['started']}")
+    return lead
+
+
+def _comparison_sections(rf: ResultsFolder, comparison: pd.DataFrame) -> list[tuple[str, str, str]]:
+    out = [("comparison", "Options against the base", _comparison_section(comparison))]
+    summaries = rf.summaries()
+    if summaries:
+        base = rf.manifest.get("base")
+        parts = ['<h2 id="summaries">Key figures per scenario</h2>']
+        for i, (scen_name, table) in enumerate(summaries):
+            inner = _kpi_section(table, rf, "")
+            role = " (base)" if scen_name == base else ""
+            parts.append(
+                f"<details{' open' if i == 0 else ''}><summary>{esc(scen_name)}{esc(role)}"
+                f"</summary>{inner}</details>"
+            )
+        out.append(("summaries", "Key figures per scenario", "".join(parts)))
+    return out
+
+
+def render_report(folder: ResultsFolder | str | Path) -> str:
+    """The HTML text of a results folder's report (see :func:`write_report`).
+
+    Args:
+        folder: A ``lygsim run``, ``compare``, ``capacity``, ``horizon`` or ``study``
+            results folder.
+
+    Returns:
+        The HTML document.
+    """
+    rf = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
+    title = _title(rf)
+    body = [f"<header><h1>{esc(title)}</h1>"]
+    lead = _lead(rf.manifest)
     if lead:
         body.append(f'<p class="lead">{esc(", ".join(lead))}</p>')
     body.append("</header>")
-    toc = []
-    sections = []
-    if study:
-        sections.append(_study_section(study))
-        toc.append(("study", "Study"))
-    if scen:
-        sections.append(_scenario_section(scen, man))
-        toc.append(("scenario", "Scenario"))
-    thresholds = _thresholds(scen)
-    systems = _systems(scen)
-    if has_summary:
-        summary = read_table(folder / "summary.csv")
+    sections: list[tuple[str, str, str]] = []  # (anchor, title in the contents, html)
+    if rf.study:
+        sections.append(("study", "Study", _study_section(rf.study)))
+    if rf.has_scenario:
+        sections.append(("scenario", "Scenario", _scenario_section(rf)))
+    summary = rf.table("summary")
+    if summary is not None:
         heading = '<h2 id="kpis">Key figures per terminal</h2>'
-        sections.append(_kpi_section(summary, thresholds, heading, systems))
-        toc.append(("kpis", "Key figures per terminal"))
-    if has_comparison:
-        sections.append(_comparison_section(read_table(folder / "comparison.csv"), systems))
-        toc.append(("comparison", "Options against the base"))
-        files = _summary_files(folder, man)
-        if files:
-            parts = ['<h2 id="summaries">Key figures per scenario</h2>']
-            for i, (scen_name, f) in enumerate(files):
-                inner = _kpi_section(read_table(f), thresholds, "", systems)
-                role = " (base)" if scen_name == base else ""
-                parts.append(
-                    f"<details{' open' if i == 0 else ''}><summary>{esc(scen_name)}{esc(role)}"
-                    f"</summary>{inner}</details>"
-                )
-            sections.append("".join(parts))
-            toc.append(("summaries", "Key figures per scenario"))
-    if has_capacity:
-        capacity = _capacity_section(folder, study.get("until") or man.get("until"))
-        if capacity:
-            sections.append(capacity)
-            if _practical_files(folder):
-                toc.append(("capacity", "Practical capacity"))
-            if (folder / "horizon.csv").is_file():
-                toc.append(("horizon", "Growth horizon"))
-    figures = _figures_section(folder)
-    if figures:
-        sections.append(figures)
-        toc.append(("figures", "Figures"))
-    manifest = _manifest_section(man)
-    if manifest:
-        sections.append(manifest)
-        toc.append(("manifest", "Manifest"))
+        sections.append(("kpis", "Key figures per terminal", _kpi_section(summary, rf, heading)))
+    comparison = rf.table("comparison")
+    if comparison is not None:
+        sections += _comparison_sections(rf, comparison)
+    capacity = _capacity_section(rf)
+    if capacity:
+        if rf.practical() is not None:
+            sections.append(("capacity", "Practical capacity", ""))
+        if rf.has("horizon.csv"):
+            sections.append(("horizon", "Growth horizon", ""))
+        sections.append(("", "", capacity))
+    sections.append(("figures", "Figures", _figures_section(rf.path)))
+    sections.append(("manifest", "Manifest", _manifest_section(rf.manifest)))
+    toc = [(a, t) for a, t, h in sections if a and (h or a in ("capacity", "horizon"))]
     nav = "".join(f'<li><a href="#{a}">{esc(t)}</a></li>' for a, t in toc)
     body.append(f"<nav><ul>{nav}</ul></nav>")
-    body.extend(sections)
+    body.extend(h for _, _, h in sections if h)
     body.append(f"<footer>lygsim {esc(__version__)}</footer>")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -922,90 +831,28 @@ def render_report(folder: str | Path) -> str:
     )
 
 
-def folder_kind(folder: str | Path) -> str | None:
-    """What a results folder holds.
-
-    Returns:
-        ``study``, ``compare``, ``capacity``, ``horizon`` (``horizon.csv`` without a
-        study or capacity curve), ``run`` or None.
-    """
-    folder = Path(folder)
-    if (folder / "study.yaml").is_file():
-        return "study"
-    if (folder / "comparison.csv").is_file():
-        return "compare"
-    if (folder / "capacity.csv").is_file():
-        return "capacity"
-    if (folder / "horizon.csv").is_file():
-        return "horizon"
-    if (folder / "summary.csv").is_file():
-        return "run"
-    return None
-
-
-def write_report(folder: str | Path) -> Path:
+def write_report(folder: ResultsFolder | str | Path) -> Path:
     """Write ``<folder>/report.html``: one self-contained file, figures embedded.
 
-    Embeds every PNG under ``<folder>/figures/`` as it is; write them first with the
-    ``figures_for_*`` function of :mod:`lygsim.plots` for the folder's kind.
+    Embeds every PNG under ``<folder>/figures/`` as it is; write them first with
+    :func:`lygsim.plots.figures_for`.
 
     Args:
-        folder: A ``lygsim run``, ``compare``, ``capacity`` or ``study`` results folder.
+        folder: A results folder (a path is opened as a :class:`ResultsFolder`).
 
     Returns:
         The path of the report.
 
     Raises:
-        FileNotFoundError: If the folder holds none of ``summary.csv``, ``comparison.csv``,
-            ``capacity.csv`` or ``horizon.csv``.
-        ResultsError: If a table of the folder cannot be read or lacks a column, or the
-            report cannot be written; the message names the file.
+        ResultsError: If the folder holds no results, a table of the folder cannot be
+            read or lacks a column, or the report cannot be written; the message names
+            the file.
     """
-    folder = Path(folder)
-    if not any((folder / f).is_file() for f in RESULT_FILES):
-        raise FileNotFoundError(f"{folder}: no lygsim results ({', '.join(RESULT_FILES)})")
-    path = folder / REPORT_FILE
-    text = render_report(folder)
+    rf = folder if isinstance(folder, ResultsFolder) else ResultsFolder(folder)
+    path = rf.path / REPORT_FILE
+    text = render_report(rf)
     try:
         write_text(path, text)
     except OSError as exc:
         raise ResultsError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return path
-
-
-FIGURE_WRITERS: dict[str, Callable[[Path], list[Path]]] = {
-    "run": figures_for_run,
-    "compare": figures_for_compare,
-    "capacity": figures_for_capacity,
-    "horizon": figures_for_horizon,
-    "study": figures_for_study,
-}
-
-
-def report_command(folder: str, figures: bool = True) -> int:
-    """Carry out ``lygsim report DIR``: (re)write the figures and the report of a folder.
-
-    Args:
-        folder: A ``lygsim run``, ``compare``, ``capacity`` or ``study`` results folder.
-        figures: Write the figures first (False: embed those already in ``figures/``).
-
-    Returns:
-        The exit code (0).
-
-    Raises:
-        UsageError: If the folder does not exist or holds no lygsim results.
-    """
-    path = Path(folder)
-    if not path.is_dir():
-        raise UsageError(f"lygsim report: {folder}: no such folder")
-    kind = folder_kind(path)
-    if kind is None:
-        raise UsageError(
-            f"lygsim report: {folder}: no summary.csv, comparison.csv, capacity.csv or "
-            "horizon.csv (not a lygsim results folder)"
-        )
-    if figures:
-        FIGURE_WRITERS[kind](path)
-    out = write_report(path)
-    print(f"report written to {out}")
-    return 0

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from lygsim.errors import Problem, ScenarioError
-from lygsim.scenario import CrossFieldError, Scenario
+from lygsim.scenario import DISPATCH_RULES, CrossFieldError, Nautical, Scenario, Terminal
 from lygsim.yamlfile import MAX_FILE_BYTES, kind_name, not_regular, read_yaml, stat_problem
 
 __all__ = [
@@ -44,7 +44,8 @@ def deep_merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, A
 
     A key set to ``null`` in the child removes it from the result. A distribution (a
     mapping with ``dist``) is one value and is replaced whole, as is an arrival stream whose
-    ``kind`` changes, so no parameter of the old law leaks into the new one.
+    ``kind`` changes or a dispatch rule whose ``rule`` changes, so no parameter of the old
+    law or rule leaks into the new one.
     """
     out = dict(base)
     for key, value in child.items():
@@ -170,7 +171,7 @@ def _merges(old: Any, value: Any) -> bool:
         isinstance(value, Mapping)
         and isinstance(old, Mapping)
         and "dist" not in value
-        and value.get("kind", old.get("kind")) == old.get("kind")
+        and all(value.get(tag, old.get(tag)) == old.get(tag) for tag in ("kind", "rule"))
     )
 
 
@@ -308,28 +309,37 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 def _union_member(members: tuple[Any, ...], tag: Any) -> Any:
     for member in members:
         if isinstance(member, type) and issubclass(member, BaseModel):
-            for key in ("dist", "kind"):
+            for key in TAGS:
                 f = member.model_fields.get(key)
                 if f is not None and tag in get_args(f.annotation):
                     return member
     return None
 
 
-_REMOVED = {
-    ("nautical", "tide_bound_classes"): (
+_REMOVED: dict[tuple[type[BaseModel], str], str] = {
+    (Nautical, "tide_bound_classes"): (
         "removed: a class is tide-bound when its draft + ukc_m exceeds channel_depth_m; "
         "to force one, set ship_classes.NAME.tide_bound: true (or false)"
     ),
-    ("shuttle",): (
-        "removed: write 'services: {shuttle: {name: Lianshen Express, corridor: corridor, "
-        "...}}' with the shuttle's fields under the service's key"
+    (Scenario, "shuttle"): (
+        "removed: write 'services: {{shuttle: {{name: Lianshen Express, corridor: corridor, "
+        "...}}}}' with the shuttle's fields under the service's key"
     ),
-    ("corridor",): (
-        "removed: write 'corridors: {corridor: {name: Shanghai data corridor, ...}}' with the "
-        "corridor's fields, and name it in each service's 'corridor:'"
+    (Scenario, "corridor"): (
+        "removed: write 'corridors: {{corridor: {{name: Shanghai data corridor, ...}}}}' with "
+        "the corridor's fields, and name it in each service's 'corridor:'"
+    ),
+    (Terminal, "allocation"): (
+        "removed: write dispatch: {{rule: {value}}} instead (rules: "
+        + ", ".join(DISPATCH_RULES)
+        + ")"
     ),
 }
-"""Keys that existed once, with what to write instead."""
+"""Keys that existed once, by the model that had them, with what to write instead
+(``{value}``: the value given)."""
+
+TAGS = ("dist", "kind", "rule")
+"""The keys that name the variant of a tagged mapping (a discriminated union)."""
 
 _HINTS = {
     "growth_per_year": "a fraction per year: 0.08 means +8%/yr",
@@ -361,18 +371,20 @@ def _problems_from(exc: ValidationError, source: str, data: Any) -> list[Problem
             loc = (*loc[:-1], str(loc[-1]))
         path = _loc_path(loc, data)
         if kind == "extra_forbidden":
-            removed = _REMOVED.get(tuple(str(p) for p in loc[-2:]))
+            owner = _model_at(loc)
+            removed = _REMOVED.get((owner, str(loc[-1]))) if owner is not None else None
             if removed is not None:
-                msg = removed
+                given = err.get("input")
+                msg = removed.format(value=given if isinstance(given, str) else "fcfs")
             else:
-                owner = _model_at(loc)
                 msg = "unknown key" + _suggest(str(loc[-1]), _allowed_keys(owner))
         elif kind == "missing":
             msg = "required field is missing"
         elif kind == "union_tag_invalid":
             tags = ctx.get("expected_tags", "")
             msg = f"unknown {ctx.get('discriminator', 'tag')} '{ctx.get('tag')}' (allowed: {tags})"
-            msg = msg.replace("'dist'", "dist").replace("'kind'", "kind")
+            for key in TAGS:
+                msg = msg.replace(f"'{key}'", key)
         elif kind == "union_tag_not_found":
             msg = f"missing the tag field ({ctx.get('discriminator', '')})"
         elif kind in {"int_parsing_size", "float_parsing_size"}:
@@ -417,7 +429,7 @@ def _loc_path(loc: tuple[Any, ...], data: Any) -> str:
 
     A discriminated union adds its tag (``lognormal``, ``poisson``, ...) as a step. Such a
     step is dropped only where the data at that point has no key of that name and its
-    ``dist``/``kind`` is the tag, so user keys spelt like tags (an arrival stream called
+    ``dist``/``kind``/``rule`` is the tag, so user keys spelt like tags (an arrival stream called
     ``poisson``) stay in the path.
     """
     parts: list[str | int] = []
@@ -426,7 +438,7 @@ def _loc_path(loc: tuple[Any, ...], data: Any) -> str:
         if isinstance(node, Mapping):
             if part in node:
                 node = node[part]
-            elif isinstance(part, str) and part in (node.get("dist"), node.get("kind")):
+            elif isinstance(part, str) and any(part == node.get(tag) for tag in TAGS):
                 continue  # the union tag: not a key
             else:
                 node = None

@@ -4,8 +4,9 @@ Per-ship figures (waits, service, turnaround) count the ships that arrived insid
 observation window; throughput and calls count the calls whose handling ended inside it;
 occupancy, queue length and yard use are time-weighted over the window. A shuttle
 service's berth time counts in its terminal's occupancy and busy berths, not in its calls,
-waits or throughput: each service has KPIs of its own (the ``terminal`` column holds the
-service's key, e.g. ``shuttle``), and so does each corridor (its key, e.g. ``corridor``).
+waits or throughput: each service has KPIs of its own (scope ``service``, named by the
+service's key, e.g. ``shuttle``), and so does each corridor (scope ``link``, its key, e.g.
+``corridor``; see :mod:`lygsim.scopes`).
 
 A ship's wait runs from arrival to entering the channel towards its berth; it splits into
 the wait for a berth, for the tide and for the weather (:func:`wait_split`), and the causes
@@ -23,8 +24,8 @@ import pandas as pd
 
 from lygsim.records import LEVEL_SERIES, CorridorRecords, Records, ServiceRecords
 from lygsim.scenario import Cargo, Scenario
-
-KPI_COLUMNS = ["terminal", "metric", "unit", "value"]
+from lygsim.scopes import KPI_COLUMNS, PORT, Scope
+from lygsim.units import tonnes_per_unit
 
 WAIT_CAUSES = ("berth", "tide", "weather")
 """Causes of the wait (arrival to entering): ``wait_<cause>_h`` add up to ``wait_h``."""
@@ -274,14 +275,14 @@ def overloaded(occupancy: float, offered_load: float, arrivals: int) -> float:
 
 
 def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
-    """The KPI table (``terminal, metric, unit, value``) of one replication.
+    """The KPI table (``scope, name, metric, unit, value``) of one replication.
 
     Per terminal, ``mean_wait_h`` is the sum of ``mean_wait_<cause>_h`` over
     :data:`WAIT_CAUSES`; ``mean_delay_<kind>_h`` (:data:`BERTH_DELAYS`) are parts of the
     time at berth; ``overloaded`` is :func:`overloaded` (1.0 or 0.0).
     """
-    t0 = scenario.observed_h[0]
-    t1 = rec.end_h
+    t0, _ = scenario.observed_h
+    t1 = rec.end_h  # the horizon, or the one --days set
     span = t1 - t0
     c = rec.visit_columns()
     split = wait_split(c, t1)
@@ -385,32 +386,30 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
             sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
             level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
             rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))
+        port_t += throughput * tonnes_per_unit(term.cargo, conv)
         if term.cargo is Cargo.container:
             port_teu += throughput
-            port_t += throughput * conv.tons_per_teu
         elif term.cargo is Cargo.roro:
             port_veh += throughput
-            port_t += throughput * conv.tons_per_vehicle
-        else:
-            port_t += throughput
         port_calls += calls
         for k, v in waits.items():
             all_waits[k].append(v)
     port_waits = {k: np.concatenate(v) if v else np.empty(0) for k, v in all_waits.items()}
-    rows += [
-        ("port", "throughput_t", "t", port_t),
-        ("port", "throughput_teu", "TEU", port_teu),
-        ("port", "throughput_vehicles", "vehicles", port_veh),
-        ("port", "calls", "calls", float(port_calls)),
-        ("port", "mean_wait_h", "h", _mean(port_waits["wait_h"])),
+    port_rows = [
+        (PORT, "throughput_t", "t", port_t),
+        (PORT, "throughput_teu", "TEU", port_teu),
+        (PORT, "throughput_vehicles", "vehicles", port_veh),
+        (PORT, "calls", "calls", float(port_calls)),
+        (PORT, "mean_wait_h", "h", _mean(port_waits["wait_h"])),
     ]
-    rows += [("port", f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
+    port_rows += [(PORT, f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
+    out = [(Scope.terminal.value, *r) for r in rows] + [(Scope.port.value, *r) for r in port_rows]
     for key, sh in rec.services.items():
-        rows += service_kpis(key, sh, scenario, t0, t1)
+        out += service_kpis(key, sh, scenario, t0, t1)
     for key, cor in rec.corridors.items():
         served = [sh for sh in rec.services.values() if sh.corridor == key]
-        rows += corridor_kpis(key, cor, served, t0, t1)
-    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+        out += corridor_kpis(key, cor, served, t0, t1)
+    return pd.DataFrame(out, columns=KPI_COLUMNS)
 
 
 # --- shuttle services (the Lianshen Express) and data corridors -----------------------------
@@ -418,26 +417,20 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
 # KPIs below keep few of them alive at once and use no sort.
 
 
-SERVICE_MARK = "shuttle_annual_capacity_teu"
-"""A metric every shuttle service's rows have, and nothing else's."""
-CORRIDOR_MARK = "cleared_by_corridor_share"
-"""A metric every corridor's rows have, and nothing else's."""
-
-
 def service_keys(kpis: pd.DataFrame) -> list[str]:
     """Keys of the shuttle services in a KPI, summary or comparison table, in order."""
-    return _keys_with(kpis, SERVICE_MARK)
+    return _names_of(kpis, Scope.service)
 
 
 def corridor_keys(kpis: pd.DataFrame) -> list[str]:
     """Keys of the data corridors in a KPI, summary or comparison table, in order."""
-    return _keys_with(kpis, CORRIDOR_MARK)
+    return _names_of(kpis, Scope.link)
 
 
-def _keys_with(kpis: pd.DataFrame, metric: str) -> list[str]:
-    if "metric" not in kpis.columns or "terminal" not in kpis.columns:
+def _names_of(kpis: pd.DataFrame, scope: Scope) -> list[str]:
+    if "scope" not in kpis.columns or "name" not in kpis.columns:
         return []
-    names = kpis.loc[kpis["metric"] == metric, "terminal"].astype(str)
+    names = kpis.loc[kpis["scope"] == scope.value, "name"].astype(str)
     return list(dict.fromkeys(names))
 
 
@@ -476,8 +469,8 @@ def box_balance(sh: ServiceRecords, at_h: float) -> dict[str, float]:
 
 def service_kpis(
     key: str, sh: ServiceRecords, scenario: Scenario, t0: float, t1: float
-) -> list[tuple[str, str, str, float]]:
-    """KPI rows of shuttle service ``key`` (the ``terminal`` column holds the key)."""
+) -> list[tuple[str, str, str, str, float]]:
+    """KPI rows ``(scope, name, metric, unit, value)`` of shuttle service ``key``."""
     calls = sh.call_columns(t1)
     b = float(sh.batch_teu)
     span = t1 - t0
@@ -523,34 +516,34 @@ def service_kpis(
     landed = _inside(inbound["discharged_h"], t0, t1) & ~np.isnan(released)
     release_wait = (released - inbound["discharged_h"])[landed]
 
-    S = key
+    S = (Scope.service.value, key)
     capacity = scenario.services[key].annual_capacity_teu
-    rows: list[tuple[str, str, str, float]] = [
-        (S, "shuttle_annual_capacity_teu", "TEU/yr", capacity),
-        (S, "sailings", "sailings", float(sailings)),
-        (S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
-        (S, "sailing_delay_mean_h", "h", _mean(delay)),
-        (S, "teu_booked", "TEU", (n - first) * b),
-        (S, "teu_carried_out", "TEU", teu_out),
-        (S, "teu_carried_in", "TEU", teu_in),
-        (S, "shuttle_utilisation", "fraction", teu_out / offered if offered else float("nan")),
+    rows: list[tuple[str, str, str, str, float]] = [
+        (*S, "shuttle_annual_capacity_teu", "TEU/yr", capacity),
+        (*S, "sailings", "sailings", float(sailings)),
+        (*S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
+        (*S, "sailing_delay_mean_h", "h", _mean(delay)),
+        (*S, "teu_booked", "TEU", (n - first) * b),
+        (*S, "teu_carried_out", "TEU", teu_out),
+        (*S, "teu_carried_in", "TEU", teu_in),
+        (*S, "shuttle_utilisation", "fraction", teu_out / offered if offered else float("nan")),
         (
-            S,
+            *S,
             "shuttle_utilisation_in",
             "fraction",
             teu_in / offered_in if offered_in else float("nan"),
         ),
-        (S, "teu_rolled_over", "TEU", missed + left),
-        (S, "teu_rolled_over_cutoff", "TEU", missed),
-        (S, "teu_rolled_over_full", "TEU", left),
-        (S, "transfer_time_mean_h", "h", _mean(transfer)),
-        (S, "transfer_time_p95_h", "h", _p95(transfer)),
-        (S, "backlog_teu", "TEU", backlog),
-        (S, "backlog_end_teu", "TEU", backlog_end),
-        (S, "shuttle_berth_wait_h", "h", _mean((asg - req)[got])),
-        (S, "berth_time_mean_h", "h", _mean((departed - asg)[sailed])),
-        (S, "eta_shared_share", "fraction", _mean(calls["eta_shared"][asked].astype(float))),
-        (S, "release_wait_in_mean_h", "h", _mean(release_wait)),
+        (*S, "teu_rolled_over", "TEU", missed + left),
+        (*S, "teu_rolled_over_cutoff", "TEU", missed),
+        (*S, "teu_rolled_over_full", "TEU", left),
+        (*S, "transfer_time_mean_h", "h", _mean(transfer)),
+        (*S, "transfer_time_p95_h", "h", _p95(transfer)),
+        (*S, "backlog_teu", "TEU", backlog),
+        (*S, "backlog_end_teu", "TEU", backlog_end),
+        (*S, "shuttle_berth_wait_h", "h", _mean((asg - req)[got])),
+        (*S, "berth_time_mean_h", "h", _mean((departed - asg)[sailed])),
+        (*S, "eta_shared_share", "fraction", _mean(calls["eta_shared"][asked].astype(float))),
+        (*S, "release_wait_in_mean_h", "h", _mean(release_wait)),
     ]
     return rows
 
@@ -578,13 +571,13 @@ def corridor_kpis(
         by_corridor.append(sh.by_corridor[first:n][done])
     times = np.concatenate(clearance) if clearance else np.empty(0)
     shares = np.concatenate(by_corridor) if by_corridor else np.empty(0, dtype=bool)
-    C = key
+    C = (Scope.link.value, key)
     return [
-        (C, "availability", "fraction", availability),
-        (C, "outages", "outages", outages),
-        (C, "clearance_time_mean_h", "h", _mean(times)),
-        (C, "clearance_time_p95_h", "h", _p95(times)),
-        (C, "cleared_by_corridor_share", "fraction", _mean(shares.astype(float))),
+        (*C, "availability", "fraction", availability),
+        (*C, "outages", "outages", outages),
+        (*C, "clearance_time_mean_h", "h", _mean(times)),
+        (*C, "clearance_time_p95_h", "h", _p95(times)),
+        (*C, "cleared_by_corridor_share", "fraction", _mean(shares.astype(float))),
     ]
 
 

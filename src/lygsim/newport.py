@@ -23,11 +23,11 @@ from pathlib import Path
 
 from lygsim.errors import UsageError
 from lygsim.scenario import UNITS, Cargo
+from lygsim.units import HOURS_PER_YEAR
 
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 MAX_BERTHS = 50
 DEFAULT_TERMINALS = "container:2"
-HOURS_PER_YEAR = 8760.0
 TRANSIT_H = 1.0
 UKC_M = 1.5
 YARD_UTILISATION = 0.5

@@ -7,6 +7,7 @@ Notation: ``lam`` arrival rate, ``mu`` service rate (1 / mean service time), ``c
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def erlang_b(c: int, a: float) -> float:
@@ -48,6 +49,29 @@ def mg1_ws(rho: float, cs2: float) -> float:
 def allen_cunneen_ws(c: int, rho: float, ca2: float = 1.0, cs2: float = 1.0) -> float:
     """W/S of G/G/c by Allen-Cunneen: ``W/S(M/M/c) x (ca2 + cs2) / 2`` (approximate)."""
     return mmc_ws(c, rho) * (ca2 + cs2) / 2.0
+
+
+def priority_wq(
+    lam: Sequence[float], mean_s: Sequence[float], second_moment_s: Sequence[float]
+) -> list[float]:
+    """Mean waits of each class in a non-preemptive priority M/G/1 queue (Cobham, exact).
+
+    ``W_k = W0 / ((1 - s_{k-1}) (1 - s_k))`` with ``W0 = sum_i lam_i E[S_i^2] / 2`` (the
+    residual work of the ship in service) and ``s_k = sum_{i <= k} lam_i E[S_i]``.
+
+    Args:
+        lam: Arrival rate of each class, highest priority first.
+        mean_s: Mean service time of each class.
+        second_moment_s: ``E[S^2]`` of each class (``2 mean^2`` for exponential service).
+    """
+    w0 = sum(r * m2 for r, m2 in zip(lam, second_moment_s, strict=True)) / 2.0
+    waits, s = [], 0.0
+    for r, m in zip(lam, mean_s, strict=True):
+        before, s = s, s + r * m
+        if s >= 1:
+            raise ValueError("need a total load below 1 for a stable queue")
+        waits.append(w0 / ((1.0 - before) * (1.0 - s)))
+    return waits
 
 
 def is_finite_load(c: int, rho: float) -> bool:

@@ -20,7 +20,7 @@ from typing import IO, Any
 import pandas as pd
 
 from lygsim import __version__
-from lygsim.metrics import corridor_keys, service_keys
+from lygsim.scopes import Scope, of_scope, terminal_rows
 
 KEY_METRICS = [
     ("calls", "calls", "{:,.0f}"),
@@ -34,18 +34,26 @@ KEY_METRICS = [
 ]
 
 
-SERVICE_LINE = [
-    ("sailings", "{:,.0f} sailings"),
-    ("teu_carried_out", "{:,.0f} TEU out"),
-    ("teu_carried_in", "{:,.0f} TEU in"),
-    ("shuttle_utilisation", "utilisation {:.2f}"),
-    ("teu_rolled_over", "{:,.0f} TEU rolled over"),
-    ("transfer_time_mean_h", "transfer {:.1f} h mean"),
-    ("transfer_time_p95_h", "{:.1f} h p95"),
-]
-CORRIDOR_LINE = [
-    ("availability", "availability {:.3f}"),
-    ("clearance_time_mean_h", "clearance {:.2f} h mean"),
+SHUTTLE_LINES = [
+    (
+        Scope.service,
+        [
+            ("sailings", "{:,.0f} sailings"),
+            ("teu_carried_out", "{:,.0f} TEU out"),
+            ("teu_carried_in", "{:,.0f} TEU in"),
+            ("shuttle_utilisation", "utilisation {:.2f}"),
+            ("teu_rolled_over", "{:,.0f} TEU rolled over"),
+            ("transfer_time_mean_h", "transfer {:.1f} h mean"),
+            ("transfer_time_p95_h", "{:.1f} h p95"),
+        ],
+    ),
+    (
+        Scope.link,
+        [
+            ("availability", "availability {:.3f}"),
+            ("clearance_time_mean_h", "clearance {:.2f} h mean"),
+        ],
+    ),
 ]
 
 
@@ -111,8 +119,6 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_text(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
-NOT_TERMINALS = ("port", "calibration", "shuttle", "corridor")
-
 # (metric, index in a thresholds pair): values above the terminal's threshold are flagged
 THRESHOLD_METRICS = {"wait_service_ratio": 0, "berth_occupancy": 1}
 OVER = "!"
@@ -140,13 +146,14 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
     """One warning line per terminal overloaded in at least one replication.
 
     Args:
-        summary: Summary rows (``terminal, metric, mean, n``); the ``overloaded`` KPI's
-            mean is the share of replications in which the terminal was overloaded.
+        summary: Summary rows (``scope, name, metric, mean, n``); the ``overloaded``
+            KPI's mean is the share of replications in which the terminal was overloaded.
 
     Returns:
         Lines ``warning: terminal X is overloaded in N of M replications: ...``.
     """
-    rows = summary[summary["metric"] == "overloaded"]
+    terms = terminal_rows(summary)
+    rows = terms[terms["metric"] == "overloaded"]
     out = []
     for r in rows.to_dict("records"):
         n = int(r.get("n", 1) or 1)
@@ -155,7 +162,7 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
             continue
         k = max(1, round(share * n))
         out.append(
-            f"warning: terminal {r['terminal']} is overloaded in {k} of {n} replication"
+            f"warning: terminal {r['name']} is overloaded in {k} of {n} replication"
             f"{'s' if n != 1 else ''}: demand exceeds capacity, waits grow without bound"
         )
     return out
@@ -169,22 +176,21 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
     overloaded in any replication gets a warning line at the end.
 
     Args:
-        summary: ``summary.csv`` rows (``terminal, metric, unit, mean``; ``n``).
+        summary: ``summary.csv`` rows (``scope, name, metric, unit, mean``; ``n``).
         thresholds: Per terminal ``(max W/S, max occupancy)`` (see
             :func:`scenario_thresholds`); without it nothing is flagged.
 
     Returns:
         The table, one line per terminal, then the shuttle, corridor and port lines.
     """
-    piv = summary.pivot_table(index="terminal", columns="metric", values="mean", sort=False)
-    units = dict(zip(summary["terminal"] + "/" + summary["metric"], summary["unit"], strict=True))
+    terms = terminal_rows(summary)
+    piv = terms.pivot_table(index="name", columns="metric", values="mean", sort=False)
+    units = dict(zip(terms["name"] + "/" + terms["metric"], terms["unit"], strict=True))
     headers = ["terminal", "unit"] + [label for _, label, _ in KEY_METRICS]
     thresholds = thresholds or {}
     flagged = False
     lines = []
-    services, corridors = service_keys(summary), corridor_keys(summary)
-    systems = {*services, *corridors}
-    for term in [t for t in piv.index if t not in NOT_TERMINALS and t not in systems]:
+    for term in piv.index:
         row = [str(term), units.get(f"{term}/throughput", "")]
         limits = thresholds.get(str(term), (None, None))
         for metric, _, fmt in KEY_METRICS:
@@ -219,15 +225,13 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
             f"{OVER} above the terminal's threshold (W/S over thresholds.max_wait_service_ratio, "
             "occupancy over thresholds.max_occupancy)"
         )
-    lines_of = [(t, SERVICE_LINE) for t in services] + [(t, CORRIDOR_LINE) for t in corridors]
-    for term, picks in lines_of:
-        got = summary[summary["terminal"] == term].set_index("metric")["mean"]
-        if len(got):
-            out.append(
-                f"{term}: "
-                + ", ".join(fmt.format(got[m]) for m, fmt in picks if m in got and pd.notna(got[m]))
-            )
-    port = summary[summary["terminal"] == "port"].set_index("metric")["mean"]
+    for scope, picks in SHUTTLE_LINES:
+        rows = of_scope(summary, scope)
+        for name, grp in rows.groupby("name", sort=False):
+            got = grp.set_index("metric")["mean"]
+            shown = [fmt.format(got[m]) for m, fmt in picks if m in got and pd.notna(got[m])]
+            out.append(f"{name}: " + ", ".join(shown))
+    port = of_scope(summary, Scope.port).set_index("metric")["mean"]
     if len(port):
         out.append(
             f"port: {port.get('throughput_t', float('nan')):,.0f} t, "
@@ -247,14 +251,14 @@ COMPARE_METRICS = [
 ]
 
 
-# a shuttle service's and a corridor's main figures, shown beside the terminals' in comparisons
+# the services' and the links' main figures, shown beside the terminals' in comparisons
 SERVICE_METRICS = {
-    "service": [
+    Scope.service: [
         ("teu_carried_out", "TEU out"),
         ("teu_rolled_over", "rolled TEU"),
         ("transfer_time_mean_h", "transfer h"),
     ],
-    "corridor": [("clearance_time_mean_h", "clearing h")],
+    Scope.link: [("clearance_time_mean_h", "clearing h")],
 }
 
 
@@ -288,20 +292,17 @@ def comparison_table(table: pd.DataFrame) -> str:
     Column widths follow the content, so wide numbers never run into each other.
     Terminals where no main KPI changed in any replication are listed on one line.
     """
-    headers = ["terminal", "metric", "base", "option", "change [95% interval]", "%", ""]
+    headers = ["name", "metric", "base", "option", "change [95% interval]", "%", ""]
     right = (False, False, True, True, True, True, False)
     out = []
-    kinds = dict.fromkeys(service_keys(table), "service") | dict.fromkeys(
-        corridor_keys(table), "corridor"
-    )
     for option, grp in table.groupby("option", sort=False):
         out.append(f"{option} against base (option - base, 95% paired interval; * significant)")
         rows: list[list[str]] = []
         unchanged = []
-        for term, trows in grp.groupby("terminal", sort=False):
-            if term in ("port", "calibration"):
+        for (scope, term), trows in grp.groupby(["scope", "name"], sort=False):
+            if scope in (Scope.port, Scope.calibration):
                 continue
-            labels = dict(SERVICE_METRICS.get(kinds.get(str(term), ""), COMPARE_METRICS))
+            labels = dict(SERVICE_METRICS.get(Scope(scope), COMPARE_METRICS))
             trows = trows[trows["metric"].isin(labels)]
             if trows.empty:
                 continue
@@ -318,7 +319,7 @@ def comparison_table(table: pd.DataFrame) -> str:
                 rel = "-" if pd.isna(r["rel_change"]) else f"{r['rel_change']:+.1%}"
                 rows.append(
                     [
-                        str(r["terminal"]),
+                        str(r["name"]),
                         labels[r["metric"]],
                         num(r["base_mean"]),
                         num(r["option_mean"]),

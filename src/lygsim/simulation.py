@@ -11,6 +11,7 @@ from lygsim.metrics import compute_kpis, level_series, visits_frame
 from lygsim.model.port import run_model
 from lygsim.records import Records
 from lygsim.scenario import Scenario
+from lygsim.scopes import CALIBRATION, Scope
 from lygsim.streams import Streams
 from lygsim.targets import measured
 
@@ -27,7 +28,8 @@ class RunResult:
         seed: The experiment's seed.
         replication: The replication number.
         records: The raw records.
-        kpis: KPIs in long format (``terminal, metric, unit, value``), warm-up removed.
+        kpis: KPIs in long format (``scope, name, metric, unit, value``; see
+            :mod:`lygsim.scopes`), warm-up removed.
         notes: Warnings about settings the model did not act on.
     """
 
@@ -42,6 +44,22 @@ class RunResult:
     def visits(self) -> pd.DataFrame:
         """One row per ship call, waits split by cause (see ``docs/model.md``)."""
         return visits_frame(self.records, self.scenario)
+
+    @cached_property
+    def berths(self) -> pd.DataFrame:
+        """The berths as the model numbered them: ``berth_id, terminal, group, index``.
+
+        ``index`` counts the berths of a group from 1, in the scenario's group order, as the
+        model creates them; the ids themselves are the model's (:attr:`Records.berth_ids`).
+        """
+        rec = self.records
+        rows = []
+        for ti, tname in enumerate(rec.terminal_names):
+            ids = [b for b, t in zip(rec.berth_ids, rec.berth_terminal, strict=True) if t == ti]
+            groups = self.scenario.terminals[tname].berths.items()
+            slots = [(g, k) for g, grp in groups for k in range(1, grp.count + 1)]
+            rows += [(b, tname, g, k) for b, (g, k) in zip(ids, slots, strict=True)]
+        return pd.DataFrame(rows, columns=["berth_id", "terminal", "group", "index"])
 
     @cached_property
     def levels(self) -> pd.DataFrame:
@@ -77,7 +95,7 @@ def simulate(
     figures = measured(rec, scenario)
     if figures:
         rows = pd.DataFrame(
-            [("calibration", name, unit, value) for name, unit, value in figures],
+            [(Scope.calibration.value, CALIBRATION, m, unit, v) for m, unit, v in figures],
             columns=kpis.columns,
         )
         kpis = pd.concat([kpis, rows], ignore_index=True)

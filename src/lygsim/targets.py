@@ -28,6 +28,7 @@ from lygsim.scenario import (
     Scenario,
     Target,
 )
+from lygsim.units import tonnes_per_unit
 
 UNITS = {
     "throughput_t": "t",
@@ -54,13 +55,8 @@ def weight(scenario: Scenario, target: Target, terminal: str) -> float:
     if target.terminal is not None and target.terminal != terminal:
         return 0.0
     term = scenario.terminals[terminal]
-    conv = scenario.conversion
     if target.figure == "throughput_t":
-        if term.cargo is Cargo.container:
-            return conv.tons_per_teu
-        if term.cargo is Cargo.roro:
-            return conv.tons_per_vehicle
-        return 1.0
+        return tonnes_per_unit(term.cargo, scenario.conversion)
     if target.figure == "throughput_teu":
         return 1.0 if term.cargo is Cargo.container else 0.0
     if target.figure == "vehicles":

@@ -18,8 +18,7 @@ from lygsim.scenario import (
     ScheduledArrivals,
 )
 from lygsim.streams import Streams
-
-HOURS_PER_YEAR = 8766.0  # 365.25 days
+from lygsim.units import HOURS_PER_YEAR
 
 
 @dataclass(frozen=True)

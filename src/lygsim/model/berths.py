@@ -1,10 +1,11 @@
 """Berths and their allocation.
 
 A ship takes the first free berth that fits it. Among waiting ships, a berth that comes
-free goes to the first ship (in queue order) that fits it, so a waiting giant does not
-block small ships behind it. Queue order is arrival order, or, with ``scheduled_first``,
-liner calls ahead of the rest; a request made with ``first`` (the shuttle's reserved
-window) goes ahead of both. A berth that is down (an outage) takes no new ship.
+free goes to the one the terminal's dispatch rule chooses among those that fit it
+(:mod:`lygsim.model.rules`; under ``fcfs`` the first in arrival order, so a waiting giant
+does not block small ships behind it). A request made in a reserved window (a shuttle
+whose ETA was shared) goes ahead of every waiting ship whatever the rule. A berth that is
+down (an outage) takes no new ship.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 import simpy
+
+from lygsim.model.rules import DispatchRule, VesselKind, Waiting
 
 
 class Berth:
@@ -71,56 +74,58 @@ class BerthAllocator:
     Args:
         env: The SimPy environment.
         berths: The terminal's berths in allocation order.
-        fits: ``fits[class_index]`` is the tuple of berth indices a class fits.
-        priority: Whether scheduled (liner) calls go ahead of other waiting ships.
+        kinds: Every kind of vessel that may call, by the index the port gave it.
+        rule: The terminal's dispatch rule.
     """
 
     def __init__(
         self,
         env: simpy.Environment,
         berths: list[Berth],
-        fits: dict[int, tuple[int, ...]],
-        priority: bool,
+        kinds: dict[int, VesselKind],
+        rule: DispatchRule,
     ):
         self.env = env
         self.berths = berths
-        self.fits = fits
-        self.priority = priority
-        self.fit_sets = {c: frozenset(ix) for c, ix in fits.items()}
-        # entries: (rank, seq, class_index, event)
-        self.waiting: list[tuple[int, int, int, simpy.Event]] = []
+        self.kinds = kinds
+        self.rule = rule
+        self.fits = {k: v.fits for k, v in kinds.items()}
+        # the kinds each berth takes: what a rule chooses among when the berth comes free
+        self.fitting = [frozenset(k for k, v in kinds.items() if b.index in v.fits) for b in berths]
+        self.waiting: list[Waiting] = []  # in the rule's rank order
+        self.reserved: list[Waiting] = []  # reserved windows, in request order
         self._seq = itertools.count()
+        self._ranked = rule.ranked
+        # a rule that keeps the default choice (the first that fits) is not called: the
+        # allocator scans the queue itself, as fast as a plain FIFO
+        self._choose = None if type(rule).choose is DispatchRule.choose else rule.choose
 
-    def add_class(self, class_index: int, berth_indices: tuple[int, ...]) -> None:
-        """Let a caller that is not a ship class (the shuttle) request berths as ``class_index``."""
-        self.fits[class_index] = tuple(berth_indices)
-        self.fit_sets[class_index] = frozenset(berth_indices)
-
-    def request(self, ship_class: int, scheduled: bool, first: bool = False) -> Berth | simpy.Event:
+    def request(
+        self, kind: int, scheduled: bool, reserved: bool = False, work: float = 0.0
+    ) -> Berth | simpy.Event:
         """Take a free berth now, or return an event that yields the berth when one is given.
 
-        ``first`` puts the request ahead of every waiting ship (after earlier ``first``
-        requests), whatever the terminal's allocation rule: a reserved berth window.
+        Args:
+            kind: The vessel's kind (a key of ``kinds``).
+            scheduled: Whether the call is a liner's.
+            reserved: A reserved berth window: the request goes ahead of every waiting
+                ship (after earlier reserved requests), whatever the rule.
+            work: The call's size in the terminal's unit (for rules that need it).
         """
         berths = self.berths
-        for i in self.fits[ship_class]:
+        for i in self.fits[kind]:
             b = berths[i]
             if not b.busy and not b.down:
                 b.busy = True
                 return b
         event = self.env.event()
-        if first:
-            waiting = self.waiting
-            k = 0
-            while k < len(waiting) and waiting[k][0] < 0:
-                k += 1
-            waiting.insert(k, (-1, next(self._seq), ship_class, event))
-            return event
-        entry = (0 if (scheduled and self.priority) else 1, next(self._seq), ship_class, event)
-        if self.priority:
-            bisect.insort(self.waiting, entry, key=lambda e: (e[0], e[1]))
+        if reserved:
+            self.reserved.append((0, next(self._seq), kind, self.env.now, event))
+        elif self._ranked:
+            rank = self.rule.rank(self.kinds[kind], scheduled, work)
+            bisect.insort(self.waiting, (rank, next(self._seq), kind, self.env.now, event))
         else:
-            self.waiting.append(entry)
+            self.waiting.append((0, next(self._seq), kind, self.env.now, event))
         return event
 
     def release(self, berth: Berth, at: float | None = None) -> None:
@@ -131,13 +136,29 @@ class BerthAllocator:
             self._offer(berth)
 
     def _offer(self, berth: Berth) -> None:
-        idx = berth.index
-        for k, (_, _, cls, event) in enumerate(self.waiting):
-            if idx in self.fit_sets[cls]:
-                del self.waiting[k]
-                berth.busy = True
-                event.succeed(berth)
+        fitting = self.fitting[berth.index]
+        queue = self.reserved
+        k = -1
+        if queue:
+            k = _first_fit(queue, fitting)
+        if k < 0:
+            queue = self.waiting
+            if not queue:
                 return
+            if self._choose is None:
+                # inlined first-fit scan: the fcfs path, the hot one
+                for k, entry in enumerate(queue):  # noqa: B007
+                    if entry[2] in fitting:
+                        break
+                else:
+                    return
+            else:
+                k = self._choose(queue, fitting, self.env.now)
+                if k < 0:
+                    return
+        event = queue.pop(k)[4]
+        berth.busy = True
+        event.succeed(berth)
 
     def berth_down(self, berth: Berth) -> None:
         """Start an outage of ``berth`` (a ship in service stops handling until repair)."""
@@ -157,6 +178,14 @@ class BerthAllocator:
                 up.succeed()
             if not berth.busy:
                 self._offer(berth)
+
+
+def _first_fit(queue: list[Waiting], fitting: frozenset[int]) -> int:
+    """The position of the first request in ``queue`` whose kind is in ``fitting``, or -1."""
+    for k, entry in enumerate(queue):
+        if entry[2] in fitting:
+            return k
+    return -1
 
 
 class Yard:

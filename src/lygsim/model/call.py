@@ -88,6 +88,7 @@ def take_berth(
     kind: int,
     scheduled: bool,
     reserved: bool,
+    work: float,
     cols: CallColumns,
     i: int,
     now: float,
@@ -95,9 +96,10 @@ def take_berth(
     """Wait for a berth of the terminal under its rule; returns it and the time it is had.
 
     ``kind`` indexes the vessel kinds of the terminal's allocator (ship classes, then
-    services); ``reserved`` asks for a reserved window (ahead of every waiting ship).
+    services); ``reserved`` asks for a reserved window (ahead of every waiting ship);
+    ``work`` is the call's size in the terminal's unit (for rules that rank by job length).
     """
-    berth = alloc.request(kind, scheduled, reserved)
+    berth = alloc.request(kind, scheduled, reserved, work)
     if berth.__class__ is not Berth:
         berth = yield berth  # type: ignore[misc]
     now = max(env.now, now, berth.free_at)  # type: ignore[union-attr]

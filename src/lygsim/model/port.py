@@ -10,6 +10,9 @@ berth, ship classes ``0..n-1`` first, then the shuttle services in the scenario'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import numpy as np
 import simpy
 
@@ -19,10 +22,11 @@ from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.corridor import RunningCorridor
 from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
-from lygsim.model.services import ShuttleService, fitting_berths, timetable_notes
+from lygsim.model.rules import VesselKind, make_rule
+from lygsim.model.services import ShuttleService, timetable_notes
 from lygsim.model.ships import ShipContext, arrivals_process
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
-from lygsim.scenario import Scenario, Terminal
+from lygsim.scenario import Scenario, ShipClass, Shuttle, Terminal
 from lygsim.streams import Streams
 
 
@@ -45,13 +49,6 @@ def unhonoured_settings(scenario: Scenario) -> list[str]:
     for key in running:
         notes += timetable_notes(scenario, key)
     return notes
-
-
-def make_allocator(
-    env: simpy.Environment, berths: list[Berth], fits: dict[int, tuple[int, ...]], term: Terminal
-) -> BerthAllocator:
-    """The berth allocator of one terminal; ``fits[kind]``: the berths a vessel kind fits."""
-    return BerthAllocator(env, berths, fits, term.allocation == "scheduled_first")
 
 
 def start_services(
@@ -103,6 +100,35 @@ def start_services(
     return services, corridors
 
 
+def vessel_kind(
+    name: str,
+    vessel: ShipClass | Shuttle,
+    term: Terminal,
+    berths: list[Berth],
+    groups: Sequence[str] | None = None,
+) -> VesselKind:
+    """A vessel kind as the allocator of terminal ``term`` (with ``berths``) sees it.
+
+    Args:
+        name: The class name or the service's key.
+        vessel: Its size (dwt, loa, draft).
+        term: The terminal.
+        berths: The terminal's berths in allocation order.
+        groups: The berth groups it may use (default: all).
+    """
+    fits = tuple(
+        b.index
+        for b in berths
+        if (groups is None or b.group in groups) and term.berths[b.group].fits(vessel)  # type: ignore[arg-type]
+    )
+    rates = [
+        g.equipment * g.rate.mean * g.efficiency.mean
+        for g in (term.berths[berths[i].group] for i in fits)
+    ]
+    units_per_h = sum(rates) / len(rates) if rates else 0.0
+    return VesselKind(name, fits, vessel.dwt_t, units_per_h)
+
+
 def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = None) -> Records:
     """Simulate one replication of ``scenario`` and return what it recorded.
 
@@ -143,15 +169,18 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
                 berth_ids.append(b.id)
                 berth_terminal.append(ti)
             berth_lookup[(tname, gname)] = group_berths
-        fits = {}
-        for ci, cname in enumerate(class_names):
-            sc = scenario.ship_classes[cname]
-            if sc.terminal == tname:
-                fits[ci] = tuple(b.index for b in berths if term.berths[b.group].fits(sc))
+        kinds = {
+            ci: vessel_kind(cname, scenario.ship_classes[cname], term, berths)
+            for ci, cname in enumerate(class_names)
+            if scenario.ship_classes[cname].terminal == tname
+        }
         for si, (skey, sh) in enumerate(scenario.services.items()):
             if sh.enabled and sh.terminal == tname:
-                fits[len(class_names) + si] = fitting_berths(scenario, skey, berths)
-        allocators.append(make_allocator(env, berths, fits, term))
+                # services are the kinds after the ship classes; each handles at its own rate
+                groups = None if sh.berth_group is None else (sh.berth_group,)
+                kind = vessel_kind(skey, sh, term, berths, groups)
+                kinds[len(class_names) + si] = replace(kind, units_per_h=sh.crane_rate_teu_h)
+        allocators.append(BerthAllocator(env, berths, kinds, make_rule(term.dispatch)))
         if term.yard is not None:
             y = term.yard
 

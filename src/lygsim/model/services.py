@@ -44,7 +44,7 @@ import simpy
 
 from lygsim.dists import sampler
 from lygsim.model.arrivals import poisson_times, rate_profile, weekly_times_h
-from lygsim.model.berths import Berth, BerthAllocator
+from lygsim.model.berths import BerthAllocator
 from lygsim.model.call import alongside, enter, leave, take_berth, unberth, wait_until, work
 from lygsim.model.corridor import RunningCorridor
 from lygsim.model.nautical import Channel
@@ -75,18 +75,6 @@ def booking_times(
     )
     times = poisson_times(*profile, rng)
     return times[times < horizon_h]
-
-
-def fitting_berths(scenario: Scenario, key: str, berths: list[Berth]) -> tuple[int, ...]:
-    """Indices (in its terminal's allocation order) of the berths service ``key`` fits."""
-    sh = scenario.services[key]
-    term = scenario.terminals[sh.terminal]
-    groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
-    return tuple(
-        b.index
-        for b in berths
-        if b.group in groups and term.berths[b.group].fits(sh)  # type: ignore[arg-type]
-    )
 
 
 def round_trip_h(
@@ -173,7 +161,7 @@ class ShuttleService:
         self.transit_h = transit_h
         self.end_h = horizon_h
         term = scenario.terminals[sh.terminal]
-        fits = allocator.fits[kind]
+        fits = allocator.kinds[kind].fits
         rng = streams.rng(f"{key}:handling")
         groups_used = sorted({allocator.berths[i].group for i in fits})
         self.berthing = {g: sampler(term.berths[g].berthing_h, rng) for g in groups_used}
@@ -244,7 +232,11 @@ class ShuttleService:
         # without its ETA the terminal has no window for it: it queues as a ship that turns up
         shared = self.corridor is not None and self.corridor.eta_shared(now)
         c.eta_shared[k] = shared
-        berth, now = yield from take_berth(env, self.allocator, self.kind, False, shared, c, k, now)
+        # its work: the boxes it brings in and, at most, a full load out
+        job = teu_in + sh.capacity_teu
+        berth, now = yield from take_berth(
+            env, self.allocator, self.kind, False, shared, job, c, k, now
+        )
         now = yield from enter(env, self.channel, self.tide_bound, c, k, now)
         berthed = alongside(self.transit_h, self.berthing[berth.group], self.end_h, c, k, now)
         now = yield from wait_until(env, now, berthed)

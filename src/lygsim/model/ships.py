@@ -81,7 +81,7 @@ def visit_process(
     env = ctx.env
     c = ctx.cols
     alloc = ctx.allocators[term]
-    berth, now = yield from take_berth(env, alloc, cls, sched, False, c, i, arrived)
+    berth, now = yield from take_berth(env, alloc, cls, sched, False, size, c, i, arrived)
     tide_bound = ctx.tide_bound[cls]
     now = yield from enter(env, ctx.channel, tide_bound, c, i, now)
     berthed = alongside(ctx.transit_h, berth.berthing, ctx.end_h, c, i, now)

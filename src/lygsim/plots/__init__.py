@@ -7,16 +7,15 @@ well as by colour. Nothing here knows about SimPy; the inputs are the tables a r
 folder holds (``summary.csv``, ``visits.parquet``, ``levels.parquet``,
 ``comparison.csv``, ``capacity.csv``, ``capacity_gained.csv``, ``horizon.csv``).
 
-:func:`figures_for_run`, :func:`figures_for_compare`, :func:`figures_for_capacity`,
-:func:`figures_for_horizon` and :func:`figures_for_study` write the PNGs of a results folder
-under ``figures/``, skipping figures whose data are absent. :func:`read_table` reads a
-results table, checking its columns; a broken table is a :class:`lygsim.errors.ResultsError`
-naming the file.
+:func:`figures_for` (or :func:`figures_for_run`, :func:`figures_for_compare`,
+:func:`figures_for_capacity`, :func:`figures_for_horizon`, :func:`figures_for_study`) writes
+the PNGs of a results folder under ``figures/``, skipping figures whose data are absent. The
+folder is read through :class:`lygsim.results.ResultsFolder`; a broken table is a
+:class:`lygsim.errors.ResultsError` naming the file.
 """
 
 from lygsim.plots._style import (
     DPI,
-    NON_TERMINALS,
     SERIES_STYLES,
     SHUTTLE_METRICS,
     STYLE,
@@ -25,18 +24,10 @@ from lygsim.plots._style import (
     series_style,
 )
 from lygsim.plots.capacity import capacity_curve, capacity_gained, growth_horizon, theory_ws
-from lygsim.plots.files import (
-    FIGURE_REPLICATIONS,
-    TABLE_COLUMNS,
-    VISIT_COLUMNS,
-    busiest_week,
-    load_levels,
-    read_json,
-    read_table,
-    read_yaml,
-    save,
-)
+from lygsim.plots.files import busiest_week, save
 from lygsim.plots.folders import (
+    FIGURE_WRITERS,
+    figures_for,
     figures_for_capacity,
     figures_for_compare,
     figures_for_horizon,
@@ -55,7 +46,6 @@ __all__ = [
     "SERIES_STYLES",
     "DPI",
     "THRESHOLD_COLOR",
-    "NON_TERMINALS",
     "SHUTTLE_METRICS",
     "series_style",
     "label",
@@ -74,17 +64,12 @@ __all__ = [
     "option_comparison",
     # files and folders
     "save",
-    "read_yaml",
-    "read_json",
-    "load_levels",
     "busiest_week",
-    "VISIT_COLUMNS",
-    "FIGURE_REPLICATIONS",
+    "FIGURE_WRITERS",
+    "figures_for",
     "figures_for_run",
     "figures_for_compare",
     "figures_for_capacity",
     "figures_for_horizon",
     "figures_for_study",
-    "read_table",
-    "TABLE_COLUMNS",
 ]

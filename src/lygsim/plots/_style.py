@@ -52,8 +52,6 @@ SERIES_STYLES: list[dict[str, Any]] = [
 
 DPI = 120
 THRESHOLD_COLOR = "#B00020"
-NON_TERMINALS = frozenset({"port", "shuttle", "corridor", "calibration"})
-"""Rows of a summary that are not terminals: port-wide figures, shuttle, corridor, targets."""
 SHUTTLE_METRICS = (
     "shuttle_utilisation",
     "transfer_time_mean_h",
@@ -96,8 +94,8 @@ def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def _terminals(names: Sequence[Any]) -> list[str]:
-    """Terminal names in order of first appearance, without the port and shuttle rows."""
-    return [t for t in dict.fromkeys(str(n) for n in names) if t not in NON_TERMINALS]
+    """Terminal names of a per-terminal column, in order of first appearance."""
+    return list(dict.fromkeys(str(n) for n in names))
 
 
 def _scale(unit: str, largest: float) -> tuple[float, str]:

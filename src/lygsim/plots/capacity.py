@@ -12,7 +12,6 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from lygsim.plots._style import (
-    NON_TERMINALS,
     THRESHOLD_COLOR,
     _figure,
     _require,
@@ -217,7 +216,7 @@ def capacity_gained(gained: pd.DataFrame, min_share: float = 0.001) -> Figure:
     share = np.where(np.isfinite(base) & np.isfinite(opt) & (base > 0), opt / base - 1, np.nan)
     g["share"] = share
     moved = (np.abs(np.nan_to_num(share)) >= min_share) | (np.isfinite(base) != np.isfinite(opt))
-    g = g[moved & ~g["terminal"].isin(NON_TERMINALS)]
+    g = g[moved]
     if g.empty:
         raise ValueError("capacity gained: no option changes a terminal's practical capacity")
     options = list(dict.fromkeys(g["option"].astype(str)))
@@ -288,7 +287,7 @@ def growth_horizon(horizon: pd.DataFrame, until: int | None = None) -> Figure:
         ValueError: If the table is empty.
     """
     _require(horizon, ["scenario", "terminal", "year"], "growth horizon")
-    h = horizon[~horizon["terminal"].isin(NON_TERMINALS)]
+    h = horizon
     if h.empty:
         raise ValueError("growth horizon: no rows")
     years = (

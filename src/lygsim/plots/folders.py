@@ -1,33 +1,27 @@
-"""The figures of a results folder: run, compare, capacity, horizon and study folders."""
+"""The figures of a results folder: run, compare, capacity, horizon and study folders.
+
+Each ``figures_for_<kind>`` reads the folder through :class:`lygsim.results.ResultsFolder`
+(a path is opened as one) and writes its PNGs under ``figures/``.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from lygsim.metrics import service_keys
-from lygsim.plots._style import NON_TERMINALS, SHUTTLE_METRICS, _terminals, label
+from lygsim.plots._style import SHUTTLE_METRICS, _terminals, label
 from lygsim.plots.capacity import capacity_curve, capacity_gained, growth_horizon
-from lygsim.plots.files import (
-    _read_visits,
-    _run_info,
-    busiest_week,
-    load_levels,
-    read_json,
-    read_parquet,
-    read_table,
-    read_yaml,
-    save,
-)
+from lygsim.plots.files import busiest_week, save
 from lygsim.plots.gantt import berth_gantt
 from lygsim.plots.levels import queue_length, yard_levels
 from lygsim.plots.options import option_comparison
 from lygsim.plots.shuttle import shuttle
 from lygsim.plots.terminals import berth_occupancy, waiting_times
+from lygsim.results import Kind, ResultsFolder
+from lygsim.scopes import Scope, of_scope, terminal_names, terminal_rows
 
 _RUN_FIGURES = re.compile(
     r"^(berth_occupancy|waiting_times|queue_length|yard_levels|shuttle|berth_gantt_.+)\.png$"
@@ -36,15 +30,19 @@ _COMPARE_FIGURES = re.compile(r"^(option_comparison|berth_occupancy|shuttle)\.pn
 _CAPACITY_FIGURES = re.compile(r"^capacity_.+\.png$")
 _STUDY_FIGURES = re.compile(r"^(option_comparison|horizon|capacity_.+)\.png$")
 _HORIZON_FIGURES = re.compile(r"^horizon\.png$")
-_SHUTTLE_CALL_COLUMNS = (
-    "berth_id",
-    "requested_h",
-    "assigned_h",
-    "entered_h",
-    "berthed_h",
-    "load_end_h",
-    "departed_h",
-)
+
+
+def _open(folder: ResultsFolder | str | Path, kind: Kind) -> ResultsFolder:
+    """The folder as a :class:`ResultsFolder` of ``kind`` (FileNotFoundError if not one)."""
+    if isinstance(folder, ResultsFolder):
+        return folder
+    path = Path(folder)
+    found = ResultsFolder.detect(path)
+    if found is None:
+        from lygsim.results import MARKERS
+
+        raise FileNotFoundError(f"{path}: no {MARKERS[kind]} (not a lygsim {kind} folder)")
+    return ResultsFolder(path, found)
 
 
 def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
@@ -56,28 +54,33 @@ def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
                 p.unlink(missing_ok=True)
 
 
-def _with_shuttle_calls(
-    visits: pd.DataFrame, path: Path, names: Mapping[str, str] | None = None
-) -> pd.DataFrame:
-    """Replication 0's visits plus the shuttle services' berth calls, for the Gantt chart.
+def _service_names(rf: ResultsFolder, summary: pd.DataFrame) -> dict[str, str]:
+    """Display names of the services in ``summary``, by key."""
+    keys = of_scope(summary, Scope.service)["name"].astype(str).unique()
+    return {k: rf.display_name(Scope.service, k) for k in keys}
 
-    The services' calls are not ship visits, but they hold container berths; they are
-    shown under the services' display ``names`` (by key; unset: the keys).
+
+def _with_shuttle_calls(visits: pd.DataFrame, rf: ResultsFolder) -> pd.DataFrame:
+    """Replication 0's visits plus the shuttle's berth calls, for the Gantt chart.
+
+    The shuttle's calls are not ship visits, but they hold container berths; the terminal
+    of each call is that of its berth, from the run's berth table.
     """
-    names = dict(names or {})
-    if not path.is_file() or visits.empty:
+    calls = rf.shuttle_calls()
+    if calls is None or visits.empty:
         return visits
-    calls = read_parquet(path, _SHUTTLE_CALL_COLUMNS)
     calls = calls[calls["berth_id"].notna() & calls["assigned_h"].notna()]
-    if calls.empty:
+    berths = rf.berths()
+    if calls.empty or berths is None:
         return visits
+    terminal_of = dict(zip(berths["berth_id"].astype(str), berths["terminal"], strict=True))
     rows = pd.DataFrame(
         {
-            "terminal": calls["berth_id"].astype(str).str.split(".").str[0],
-            # folders written before services had keys hold the one service, 'shuttle'
+            "terminal": calls["berth_id"].astype(str).map(terminal_of),
+            # each call under its service's display name (one service: 'shuttle')
             "ship_class": calls.get("service", pd.Series("shuttle", calls.index))
             .astype(str)
-            .map(lambda k: names.get(k, k)),
+            .map(lambda k: rf.display_name(Scope.service, k)),
             "berth_id": calls["berth_id"].astype(str),
             "arrived_h": calls["requested_h"],
             "assigned_h": calls["assigned_h"],
@@ -95,15 +98,18 @@ def _with_shuttle_calls(
     return pd.concat([v, rows[[c for c in rows.columns if c in v.columns]]], ignore_index=True)
 
 
-def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> list[Path]:
+def figures_for_run(
+    folder: ResultsFolder | str | Path, levels: pd.DataFrame | None = None
+) -> list[Path]:
     """Write the figures of a ``lygsim run`` folder under ``<folder>/figures/``.
 
     Figures whose data are absent are skipped (no visits, no levels, no yard, no shuttle).
 
     Args:
         folder: The results folder (``summary.csv``; ``visits.parquet``,
-            ``levels.parquet``, ``scenario.yaml`` and ``manifest.json`` when present).
-        levels: Level histories of one replication; default: :func:`load_levels`.
+            ``levels.parquet``, ``berths.csv``, ``scenario.yaml`` and ``manifest.json``
+            when present).
+        levels: Level histories of one replication; default: the folder's.
 
     Returns:
         The PNG files written.
@@ -111,59 +117,64 @@ def figures_for_run(folder: str | Path, levels: pd.DataFrame | None = None) -> l
     Raises:
         FileNotFoundError: If the folder has no ``summary.csv``.
     """
-    folder = Path(folder)
-    if not (folder / "summary.csv").is_file():
-        raise FileNotFoundError(f"{folder}: no summary.csv (not a lygsim run folder)")
-    out = folder / "figures"
-    summary = read_table(folder / "summary.csv")
-    info = _run_info(folder)
+    rf = _open(folder, Kind.run)
+    summary = rf.table("summary")
+    if summary is None:
+        raise FileNotFoundError(f"{rf.path}: no summary.csv (not a lygsim run folder)")
+    out = rf.path / "figures"
     written = []
-    if ((summary["metric"] == "berth_occupancy") & ~summary["terminal"].isin(NON_TERMINALS)).any():
-        fig = berth_occupancy(summary, info.occupancy_threshold or None)
+    if (terminal_rows(summary)["metric"] == "berth_occupancy").any():
+        fig = berth_occupancy(summary, rf.occupancy_thresholds() or None)
         written.append(save(fig, out / "berth_occupancy.png"))
-    if (folder / "visits.parquet").is_file():
-        visits = _read_visits(folder / "visits.parquet")
-        warmup_h = info.warmup_days * 24.0
-        if len(visits):
-            order = [t for t in _terminals(summary["terminal"]) if t in set(visits["terminal"])]
-            total = read_json(folder / "manifest.json").get("replications")
-            fig = waiting_times(visits, warmup_h, order or None, int(total) if total else None)
-            written.append(save(fig, out / "waiting_times.png"))
-            rep0 = visits[visits["replication"] == visits["replication"].min()]
-            rep0 = _with_shuttle_calls(rep0, folder / "shuttle_calls.parquet", info.display_names)
-            end_h = info.end_h or float(rep0["arrived_h"].max())
-            for term in [t for t in order if t in set(rep0["terminal"])]:
-                week = busiest_week(rep0, term, warmup_h, end_h)
-                fig = berth_gantt(
-                    rep0,
-                    week,
-                    term,
-                    replication=None,
-                    berths=info.berth_rows.get(term),
-                    start_date=info.start_date,
-                    title=f"{label(term).capitalize()} terminal: berth occupation in the week "
-                    f"of most waiting (replication {int(rep0['replication'].iloc[0])})",
-                )
-                written.append(save(fig, out / f"berth_gantt_{term}.png"))
+    visits = rf.visits_sample()
+    if visits is not None and len(visits):
+        written += _visit_figures(rf, summary, visits, out)
     if levels is None:
-        levels = load_levels(folder)
+        levels = rf.levels()
     if levels is not None and len(levels):
-        common = {"warmup_days": info.warmup_days, "start_date": info.start_date}
+        common = {"warmup_days": rf.warmup_h / 24.0, "start_date": rf.start_date}
         if (levels["series"].astype(str) == "queue").any():
             written.append(
-                save(queue_length(levels, end_h=info.end_h, **common), out / "queue_length.png")
+                save(queue_length(levels, end_h=rf.end_h, **common), out / "queue_length.png")
             )
         if (levels["series"].astype(str) == "yard").any():
-            fig = yard_levels(levels, info.yard_capacity or None, end_h=info.end_h, **common)
+            fig = yard_levels(levels, rf.yard_capacity() or None, end_h=rf.end_h, **common)
             written.append(save(fig, out / "yard_levels.png"))
-    services = service_keys(summary)
-    if (summary["terminal"].isin(services) & summary["metric"].isin(SHUTTLE_METRICS)).any():
-        written.append(save(shuttle(summary, info.display_names), out / "shuttle.png"))
+    if of_scope(summary, Scope.service)["metric"].isin(SHUTTLE_METRICS).any():
+        written.append(save(shuttle(summary, _service_names(rf, summary)), out / "shuttle.png"))
     _prune(out, _RUN_FIGURES, written)
     return written
 
 
-def figures_for_compare(folder: str | Path) -> list[Path]:
+def _visit_figures(
+    rf: ResultsFolder, summary: pd.DataFrame, visits: pd.DataFrame, out: Path
+) -> list[Path]:
+    """The waiting-time distribution and each terminal's berth Gantt chart."""
+    order = [t for t in terminal_names(summary) if t in set(visits["terminal"])]
+    total = rf.manifest.get("replications")
+    fig = waiting_times(visits, rf.warmup_h, order or None, int(total) if total else None)
+    written = [save(fig, out / "waiting_times.png")]
+    rep0 = visits[visits["replication"] == visits["replication"].min()]
+    rep0 = _with_shuttle_calls(rep0, rf)
+    end_h = rf.end_h or float(rep0["arrived_h"].max())
+    berths = rf.berth_rows()
+    for term in [t for t in order if t in set(rep0["terminal"])]:
+        week = busiest_week(rep0, term, rf.warmup_h, end_h)
+        fig = berth_gantt(
+            rep0,
+            week,
+            term,
+            replication=None,
+            berths=berths.get(term),
+            start_date=rf.start_date,
+            title=f"{label(term).capitalize()} terminal: berth occupation in the week "
+            f"of most waiting (replication {int(rep0['replication'].iloc[0])})",
+        )
+        written.append(save(fig, out / f"berth_gantt_{term}.png"))
+    return written
+
+
+def figures_for_compare(folder: ResultsFolder | str | Path) -> list[Path]:
     """Write the figures of a ``lygsim compare`` folder under ``<folder>/figures/``.
 
     Args:
@@ -176,51 +187,44 @@ def figures_for_compare(folder: str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has no ``comparison.csv``.
     """
-    folder = Path(folder)
-    if not (folder / "comparison.csv").is_file():
-        raise FileNotFoundError(f"{folder}: no comparison.csv (not a lygsim compare folder)")
-    out = folder / "figures"
-    comparison = read_table(folder / "comparison.csv")
+    rf = _open(folder, Kind.compare)
+    comparison = rf.table("comparison")
+    if comparison is None:
+        raise FileNotFoundError(f"{rf.path}: no comparison.csv (not a lygsim compare folder)")
+    out = rf.path / "figures"
     written: list[Path] = []
     if len(comparison):
         written.append(save(option_comparison(comparison), out / "option_comparison.png"))
-    man = read_json(folder / "manifest.json")
-    names = [man.get("base"), *(man.get("options") or [])]
-    files = [folder / f"summary_{n}.csv" for n in names if n]
-    files = [f for f in files if f.is_file()] or sorted(folder.glob("summary_*.csv"))
-    if files:
-        summary = pd.concat([read_table(f) for f in files], ignore_index=True)
+    summaries = rf.summaries()
+    if summaries:
+        summary = pd.concat([t for _, t in summaries], ignore_index=True)
         if (summary["metric"] == "berth_occupancy").any():
-            base = str(man.get("base") or "")
+            base = str(rf.manifest.get("base") or "")
             if base and "scenario" in summary.columns:
                 summary["scenario"] = (
                     summary["scenario"].astype(str).replace(base, f"{base} (base)")
                 )
-            # the base's thresholds, if the folder keeps its scenario
-            info = _run_info(folder, f"scenario_{base}.yaml")
-            fig = berth_occupancy(
+            fig = berth_occupancy(  # the base's thresholds, if the folder keeps its scenario
                 summary,
-                info.occupancy_threshold or None,
+                rf.occupancy_thresholds() or None,
                 title="Berth occupancy by terminal: base and options (95% interval)",
             )
             written.append(save(fig, out / "berth_occupancy.png"))
-        services = service_keys(comparison)
-        moved = comparison["terminal"].isin(services) & (comparison["delta"] != 0)
-        changed = comparison[moved]
+        changed = of_scope(comparison, Scope.service)
+        changed = changed[changed["delta"] != 0]
         if "significant" in changed.columns:
             changed = changed[changed["significant"].fillna(False).astype(bool)]
         if changed["metric"].isin(SHUTTLE_METRICS).any():  # no option moves it: no figure
-            names = _run_info(folder, f"scenario_{man.get('base')}.yaml").display_names
-            written.append(save(shuttle(summary, names), out / "shuttle.png"))
+            written.append(save(shuttle(summary, _service_names(rf, summary)), out / "shuttle.png"))
     _prune(out, _COMPARE_FIGURES, written)
     return written
 
 
-def _capacity_figures(folder: Path, curve: pd.DataFrame, out: Path) -> list[Path]:
+def _capacity_figures(rf: ResultsFolder, curve: pd.DataFrame, out: Path) -> list[Path]:
     """One capacity-curve figure per terminal, practical capacity marked where known."""
     practical: dict[str, dict[str, float]] = defaultdict(dict)
-    if (folder / "practical_capacity.csv").is_file():
-        p = read_table(folder / "practical_capacity.csv")
+    p = rf.table("practical_capacity")
+    if p is not None:
         for r in p.to_dict("records"):
             practical[str(r["terminal"])][str(r.get("scenario", ""))] = float(r["capacity"])
     written = []
@@ -230,7 +234,7 @@ def _capacity_figures(folder: Path, curve: pd.DataFrame, out: Path) -> list[Path
     return written
 
 
-def figures_for_capacity(folder: str | Path) -> list[Path]:
+def figures_for_capacity(folder: ResultsFolder | str | Path) -> list[Path]:
     """Write the capacity curves of a ``lygsim capacity`` folder under ``figures/``.
 
     Args:
@@ -242,16 +246,17 @@ def figures_for_capacity(folder: str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has no ``capacity.csv``.
     """
-    folder = Path(folder)
-    if not (folder / "capacity.csv").is_file():
-        raise FileNotFoundError(f"{folder}: no capacity.csv (not a lygsim capacity folder)")
-    out = folder / "figures"
-    written = _capacity_figures(folder, read_table(folder / "capacity.csv"), out)
+    rf = _open(folder, Kind.capacity)
+    curve = rf.table("capacity")
+    if curve is None:
+        raise FileNotFoundError(f"{rf.path}: no capacity.csv (not a lygsim capacity folder)")
+    out = rf.path / "figures"
+    written = _capacity_figures(rf, curve, out)
     _prune(out, _CAPACITY_FIGURES, written)
     return written
 
 
-def figures_for_study(folder: str | Path) -> list[Path]:
+def figures_for_study(folder: ResultsFolder | str | Path) -> list[Path]:
     """Write the figures of a ``lygsim study`` folder under ``<folder>/figures/``.
 
     The KPI changes of every option, the capacity curves of the base and of the options
@@ -269,45 +274,44 @@ def figures_for_study(folder: str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has none of those tables.
     """
-    folder = Path(folder)
-    tables = ("comparison.csv", "capacity.csv", "capacity_gained.csv", "horizon.csv")
-    if not any((folder / t).is_file() for t in tables):
-        raise FileNotFoundError(f"{folder}: no study tables ({', '.join(tables)})")
-    out = folder / "figures"
+    rf = _open(folder, Kind.study)
+    tables = ("comparison", "capacity", "capacity_gained", "horizon")
+    if not any(rf.has(f"{t}.csv") for t in tables):
+        raise FileNotFoundError(f"{rf.path}: no study tables ({', '.join(tables)})")
+    out = rf.path / "figures"
     written: list[Path] = []
-    if (folder / "comparison.csv").is_file():
-        comparison = read_table(folder / "comparison.csv")
-        if len(comparison):
-            written.append(save(option_comparison(comparison), out / "option_comparison.png"))
-    if (folder / "capacity.csv").is_file():
-        written += _capacity_figures(folder, read_table(folder / "capacity.csv"), out)
-    if (folder / "capacity_gained.csv").is_file():
+    comparison = rf.table("comparison")
+    if comparison is not None and len(comparison):
+        written.append(save(option_comparison(comparison), out / "option_comparison.png"))
+    curve = rf.table("capacity")
+    if curve is not None:
+        written += _capacity_figures(rf, curve, out)
+    gained = rf.table("capacity_gained")
+    if gained is not None:
         try:
-            fig = capacity_gained(read_table(folder / "capacity_gained.csv"))
+            fig = capacity_gained(gained)
         except ValueError:  # no option moves any practical capacity: nothing to draw
             pass
         else:
             written.append(save(fig, out / "capacity_gained.png"))
-    if (folder / "horizon.csv").is_file():
-        written += _horizon_figure(folder, out)
+    written += _horizon_figure(rf, out)
     _prune(out, _STUDY_FIGURES, written)
     return written
 
 
-def _horizon_figure(folder: Path, out: Path) -> list[Path]:
-    """The growth-horizon figure of a folder's ``horizon.csv`` (none if it has no terminal)."""
-    horizon = read_table(folder / "horizon.csv")
-    until = read_yaml(folder / "study.yaml").get("until") or read_json(
-        folder / "manifest.json"
-    ).get("until")
+def _horizon_figure(rf: ResultsFolder, out: Path) -> list[Path]:
+    """The growth-horizon figure of a folder's ``horizon.csv`` (none without terminals)."""
+    horizon = rf.table("horizon")
+    if horizon is None:
+        return []
     try:
-        fig = growth_horizon(horizon, int(until) if until else None)
-    except ValueError:  # only port-wide rows: nothing to draw
+        fig = growth_horizon(horizon, rf.until)
+    except ValueError:  # no rows: nothing to draw
         return []
     return [save(fig, out / "horizon.png")]
 
 
-def figures_for_horizon(folder: str | Path) -> list[Path]:
+def figures_for_horizon(folder: ResultsFolder | str | Path) -> list[Path]:
     """Write the figure of a ``lygsim horizon`` folder under ``<folder>/figures/``.
 
     Args:
@@ -320,10 +324,25 @@ def figures_for_horizon(folder: str | Path) -> list[Path]:
         FileNotFoundError: If the folder has no ``horizon.csv``.
         ResultsError: If ``horizon.csv`` cannot be read or lacks a column.
     """
-    folder = Path(folder)
-    if not (folder / "horizon.csv").is_file():
-        raise FileNotFoundError(f"{folder}: no horizon.csv (not a lygsim horizon folder)")
-    out = folder / "figures"
-    written = _horizon_figure(folder, out)
+    rf = _open(folder, Kind.horizon)
+    if not rf.has("horizon.csv"):
+        raise FileNotFoundError(f"{rf.path}: no horizon.csv (not a lygsim horizon folder)")
+    out = rf.path / "figures"
+    written = _horizon_figure(rf, out)
     _prune(out, _HORIZON_FIGURES, written)
     return written
+
+
+FIGURE_WRITERS = {
+    Kind.run: figures_for_run,
+    Kind.compare: figures_for_compare,
+    Kind.capacity: figures_for_capacity,
+    Kind.horizon: figures_for_horizon,
+    Kind.study: figures_for_study,
+}
+"""The figures of each kind of folder."""
+
+
+def figures_for(rf: ResultsFolder) -> list[Path]:
+    """Write the figures of a results folder, whatever its kind."""
+    return FIGURE_WRITERS[rf.kind](rf)

@@ -11,7 +11,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from lygsim.plots._style import (
-    NON_TERMINALS,
     _figure,
     _require,
     _styled,
@@ -19,6 +18,7 @@ from lygsim.plots._style import (
     label,
     series_style,
 )
+from lygsim.scopes import terminal_rows
 
 COMPARISON_PANELS = [
     ("berth_occupancy", "Change of berth occupancy (percentage points)", 100.0, " pp"),
@@ -47,7 +47,7 @@ def option_comparison(
     significant ones are drawn solid and marked ``*``, the others hollow.
 
     Args:
-        comparison: ``comparison.csv`` rows (``terminal, metric, option, delta,
+        comparison: ``comparison.csv`` rows (``scope, name, metric, option, delta,
             delta_ci_low, delta_ci_high, significant``).
         options: Options to draw, in this order (default: all).
         skip_unchanged: Leave out terminals no option changed in any replication.
@@ -58,15 +58,15 @@ def option_comparison(
     Raises:
         ValueError: If there is nothing to draw.
     """
-    cols = ["terminal", "metric", "option", "delta", "delta_ci_low", "delta_ci_high"]
+    cols = ["scope", "name", "metric", "option", "delta", "delta_ci_low", "delta_ci_high"]
     _require(comparison, cols, "option comparison")
-    c = comparison[~comparison["terminal"].isin(NON_TERMINALS)]
+    c = terminal_rows(comparison)
     c = c[c["metric"].isin([m for m, *_ in COMPARISON_PANELS])]
     opts = list(options) if options is not None else list(dict.fromkeys(c["option"].astype(str)))
     c = c[c["option"].astype(str).isin(opts)]
-    terminals = _terminals(c["terminal"])
+    terminals = _terminals(c["name"])
     if skip_unchanged:
-        changed = c.groupby("terminal", sort=False)["delta"].apply(
+        changed = c.groupby("name", sort=False)["delta"].apply(
             lambda s: bool((s.fillna(0) != 0).any())
         )
         unchanged = [t for t in terminals if not changed.get(t, False)]
@@ -83,7 +83,7 @@ def option_comparison(
         m = c[c["metric"] == metric]
         for i, opt in enumerate(opts):
             rows = m[m["option"].astype(str) == opt]
-            rows = rows.set_index(rows["terminal"].astype(str)).reindex(terminals)
+            rows = rows.set_index(rows["name"].astype(str)).reindex(terminals)
             delta = rows["delta"].to_numpy(float) * factor
             lo = rows["delta_ci_low"].to_numpy(float) * factor
             hi = rows["delta_ci_high"].to_numpy(float) * factor

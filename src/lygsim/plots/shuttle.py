@@ -17,20 +17,20 @@ from lygsim.plots._style import (
     label,
     series_style,
 )
+from lygsim.scopes import Scope, of_scope
 
 
 @_styled
 def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Figure:
     """Shuttle services: utilisation, transfer times and TEU carried, as far as reported.
 
-    Draws, from the rows of every shuttle service of one or more summaries (their
-    ``terminal`` is the service's key), whichever of ``shuttle_utilisation``,
-    ``transfer_time_mean_h``/``transfer_time_p95_h`` and
+    Draws, from the ``service`` rows of one or more summaries, whichever of
+    ``shuttle_utilisation``, ``transfer_time_mean_h``/``transfer_time_p95_h`` and
     ``teu_carried_out``/``teu_rolled_over`` exist, with their 95% intervals.
 
     Args:
-        summary: Summary rows (``terminal, metric, mean, ci_low, ci_high`` and optionally
-            ``scenario``: one bar per scenario, and per service when there are several).
+        summary: Summary rows (``scope, name, metric, mean, ci_low, ci_high`` and
+            optionally ``scenario``: one bar per scenario, and per service if several).
         names: Display names of the services by key (the scenario's ``name:``); unset:
             the keys.
 
@@ -40,21 +40,21 @@ def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Fi
     Raises:
         ValueError: If the summary holds no shuttle metric.
     """
-    _require(summary, ["terminal", "metric", "mean"], "shuttle")
-    # only shuttle services report these metrics: the rows with them are the services'
-    s = summary[summary["metric"].isin(SHUTTLE_METRICS)]
-    keys = list(dict.fromkeys(s["terminal"].astype(str)))
+    _require(summary, ["scope", "name", "metric", "mean"], "shuttle")
+    s = of_scope(summary, Scope.service)
+    s = s[s["metric"].isin(SHUTTLE_METRICS)]
     if s.empty:
         raise ValueError(
-            "shuttle: the summary has no shuttle service metrics ("
+            "shuttle: the summary has no service metrics (scope 'service': "
             + ", ".join(SHUTTLE_METRICS)
             + ")"
         )
     display = dict(names or {})
+    keys = list(dict.fromkeys(s["name"].astype(str)))
     if "scenario" not in s.columns:
         s = s.assign(scenario="")
-    if len(keys) > 1:  # one series per scenario and service
-        service = s["terminal"].astype(str).map(lambda k: display.get(k, k))
+    if len(keys) > 1:  # several services: one bar each
+        service = s["name"].astype(str).map(lambda k: display.get(k, k))
         s = s.assign(scenario=(s["scenario"].astype(str) + " " + service).str.strip())
     scenarios = list(dict.fromkeys(s["scenario"].astype(str)))
     panels = [

@@ -10,7 +10,6 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from lygsim.plots._style import (
-    NON_TERMINALS,
     THRESHOLD_COLOR,
     _figure,
     _require,
@@ -19,6 +18,7 @@ from lygsim.plots._style import (
     label,
     series_style,
 )
+from lygsim.scopes import terminal_rows
 
 # --- berth occupancy ---------------------------------------------------------------------
 
@@ -32,7 +32,7 @@ def berth_occupancy(
     """Berth occupancy by terminal: bars with 95% intervals, thresholds as markers.
 
     Args:
-        summary: ``summary.csv`` rows (``scenario, terminal, metric, mean, ci_low,
+        summary: ``summary.csv`` rows (``scenario, scope, name, metric, mean, ci_low,
             ci_high``); with several scenarios, one bar per scenario in each terminal.
         thresholds: Maximum occupancy per terminal (fraction), drawn as a marker.
         title: The figure title (default: a descriptive one).
@@ -43,22 +43,22 @@ def berth_occupancy(
     Raises:
         ValueError: If the summary holds no berth occupancy.
     """
-    _require(summary, ["terminal", "metric", "mean", "ci_low", "ci_high"], "berth occupancy")
-    occ = summary[summary["metric"] == "berth_occupancy"]
-    occ = occ[~occ["terminal"].isin(NON_TERMINALS)]
+    _require(summary, ["scope", "name", "metric", "mean", "ci_low", "ci_high"], "berth occupancy")
+    occ = terminal_rows(summary)
+    occ = occ[occ["metric"] == "berth_occupancy"]
     if occ.empty:
         raise ValueError("berth occupancy: the summary has no berth_occupancy rows")
     if "scenario" not in occ.columns:
         occ = occ.assign(scenario="")
     scenarios = list(dict.fromkeys(occ["scenario"].astype(str)))
-    terminals = _terminals(occ["terminal"])
+    terminals = _terminals(occ["name"])
     width = 0.8 / len(scenarios)
     fig = _figure(min(12.0, max(8.0, 0.9 * len(terminals) * len(scenarios) ** 0.6 + 2)), 5.2)
     ax = fig.add_subplot()
     x = np.arange(len(terminals))
     for i, scen in enumerate(scenarios):
         rows = occ[occ["scenario"].astype(str) == scen]
-        rows = rows.set_index(rows["terminal"].astype(str)).reindex(terminals)
+        rows = rows.set_index(rows["name"].astype(str)).reindex(terminals)
         mean = rows["mean"].to_numpy(float) * 100
         err = np.vstack(
             [

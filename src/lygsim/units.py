@@ -1,0 +1,36 @@
+"""Units shared by the model, the analyses and the scenario generator (a leaf module)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+HOURS_PER_YEAR = 8766.0
+"""Hours in a mean calendar year (365.25 days): arrival rates and growth are per year."""
+
+
+class Conversion(Protocol):
+    """What :func:`tonnes_per_unit` reads from a scenario's ``conversion`` section."""
+
+    tons_per_teu: float
+    tons_per_vehicle: float
+
+
+def tonnes_per_unit(cargo: object, conversion: Conversion) -> float:
+    """Tonnes that one unit of a terminal's throughput counts for in port statistics.
+
+    Chinese port statistics count containers at ``conversion.tons_per_teu`` per TEU and
+    vehicles at ``conversion.tons_per_vehicle`` each; bulk is counted in tonnes already.
+
+    Args:
+        cargo: The terminal's cargo kind (a :class:`lygsim.scenario.Cargo` or its value).
+        conversion: The scenario's ``conversion`` section.
+
+    Returns:
+        Tonnes per TEU, per vehicle, or 1.0.
+    """
+    kind = getattr(cargo, "value", cargo)
+    if kind == "container":
+        return float(conversion.tons_per_teu)
+    if kind == "roro":
+        return float(conversion.tons_per_vehicle)
+    return 1.0
