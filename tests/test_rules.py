@@ -1,5 +1,6 @@
-"""Berth dispatch rules (lygsim.model.rules): each rule's order, the starvation guard, the
-reserved window, properties under every rule and a theory check (Cobham's formula).
+"""Berth dispatch rules (lygsim.rules): each rule's order, the starvation guard, the
+reserved window, the registry that makes a rule a one-file change, properties under every
+rule and a theory check (Cobham's formula).
 
 The order tests run one tiny deterministic scenario: one berth, service = call size in
 hours, a blocker that holds the berth from 0 to 10 h and four ships that arrive meanwhile
@@ -9,21 +10,25 @@ hours, a blocker that holds the berth from 0 to 10 h and four ships that arrive 
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import simpy
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 import lygsim
 from helpers_model import validate
 from lygsim.model.berths import Berth, BerthAllocator
-from lygsim.model.rules import RULES, VesselKind, make_rule
 from lygsim.queueing import priority_wq
-from lygsim.scenario import DISPATCH_RULES
+from lygsim.rules import RULES, VesselKind
+from lygsim.scenario import Terminal
+from lygsim.schema_doc import json_schema, reference_markdown
 from lygsim.stats import mean_ci
 from test_properties import PROPERTY_SETTINGS, check_berths, check_visit_times, knobs, run, seeds
 from test_shuttle import SHUTTLE_SETTINGS, check_berths_shared, shuttle_scenarios
@@ -146,9 +151,33 @@ def test_overdue_ships_go_oldest_first() -> None:
     assert got == expect("small", "large", "liner", "medium")
 
 
-def test_every_schema_rule_is_registered() -> None:
-    # the scenario's dispatch variants and the model's rules are the same list
-    assert set(DISPATCH_RULES) == set(RULES)
+def test_every_registered_rule_is_a_scenario_variant_with_its_docs(tmp_path: Path) -> None:
+    # registering a class in lygsim.rules is the whole change: the scenario's union, the
+    # field's description, the reference page and the loader's hint all follow the registry
+    mapping = json_schema()["$defs"]["Terminal"]["properties"]["dispatch"]["discriminator"]
+    assert sorted(mapping["mapping"]) == sorted(RULES)
+    described = Terminal.model_fields["dispatch"].description or ""
+    reference = reference_markdown()
+    for name, cls in RULES.items():
+        assert name in described
+        assert f"## {cls.__name__}" in reference and f"one of `{name}`" in reference
+    path = tmp_path / "s.yaml"
+    d = one_berth({"rule": "fcfs"})
+    d["terminals"]["t1"]["allocation"] = "fcfs"
+    path.write_text(yaml.safe_dump(d))
+    with pytest.raises(lygsim.ScenarioError) as err:
+        lygsim.load_scenario(path)
+    assert "(rules: " + ", ".join(RULES) + ")" in str(err.value)
+
+
+def test_the_rules_and_the_scenario_language_import_no_simpy() -> None:
+    # lygsim.rules is a leaf: the scenario language imports it, so neither may need the model
+    code = (
+        "import sys, lygsim.scenario, lygsim.rules; "
+        "print(sorted(m for m in sys.modules if m.startswith(('simpy', 'lygsim.model'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --- the reserved window, at the allocator --------------------------------------------------
@@ -161,7 +190,7 @@ def allocator(rule: dict[str, Any]) -> tuple[simpy.Environment, BerthAllocator]:
     berth = Berth("t.g.1", "g", 0, 1, one)
     kinds = {0: VesselKind("small", (0,), 1000.0, 10.0), 1: VesselKind("large", (0,), 9e4, 1.0)}
     spec = validate(one_berth(rule)).terminals["t1"].dispatch
-    return env, BerthAllocator(env, [berth], kinds, make_rule(spec))
+    return env, BerthAllocator(env, [berth], kinds, spec)
 
 
 RULE_SPECS = [

@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from lygsim.errors import Problem, ScenarioError
-from lygsim.scenario import DISPATCH_RULES, CrossFieldError, Nautical, Scenario, Terminal
+from lygsim.rules import RULES
+from lygsim.scenario import CrossFieldError, Nautical, Scenario, Terminal
 from lygsim.yamlfile import MAX_FILE_BYTES, kind_name, not_regular, read_yaml, stat_problem
 
 __all__ = [
@@ -330,9 +331,7 @@ _REMOVED: dict[tuple[type[BaseModel], str], str] = {
         "the corridor's fields, and name it in each service's 'corridor:'"
     ),
     (Terminal, "allocation"): (
-        "removed: write dispatch: {{rule: {value}}} instead (rules: "
-        + ", ".join(DISPATCH_RULES)
-        + ")"
+        "removed: write dispatch: {{rule: {value}}} instead (rules: " + ", ".join(RULES) + ")"
     ),
 }
 """Keys that existed once, by the model that had them, with what to write instead

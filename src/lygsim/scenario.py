@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from lygsim.dists import Dist, Integer, Number
+from lygsim.rules import RULES, Dispatch, FirstComeFirstServed
 
 MAX_HORIZON_DAYS = 36600.0
 """Longest simulated horizon in days (100 years): bounds ``horizon_days`` and ``--days``."""
@@ -408,72 +409,8 @@ class Thresholds(Model):
     )
 
 
-class FcfsDispatch(Model):
-    """First come, first served among the waiting ships that fit the freed berth."""
-
-    rule: Literal["fcfs"] = Field(description="`fcfs`: in arrival order.")
-
-
-class ScheduledFirstDispatch(Model):
-    """Liner (scheduled) calls ahead of the rest, first come first served within each."""
-
-    rule: Literal["scheduled_first"] = Field(description="`scheduled_first`: liners first.")
-
-
-class ClassPriorityDispatch(Model):
-    """Priority by ship class, first come first served within a class; non-preemptive."""
-
-    rule: Literal["class_priority"] = Field(description="`class_priority`: by ship class.")
-    order: Annotated[Names, Field(min_length=1)] = Field(
-        description="Ship classes of the terminal, highest priority first; classes not "
-        "listed come after the listed ones, all at one level."
-    )
-
-
-MaxWait = Annotated[
-    Number,
-    Field(
-        gt=0,
-        le=MAX_EPISODE_H,
-        description="A ship that has waited longer than this (h) goes first, oldest first "
-        "(the starvation guard; at most 8,784 h).",
-    ),
-]
-
-
-class ShortestJobFirstDispatch(Model):
-    """Shortest expected service first, with a guard against starving long calls."""
-
-    rule: Literal["shortest_job_first"] = Field(
-        description="`shortest_job_first`: the call with the fewest expected hours of "
-        "handling (call size over the class's mean rate at its berths) first."
-    )
-    max_wait_h: MaxWait
-
-
-class LargestFirstDispatch(Model):
-    """Largest ship (DWT) first, with a guard against starving small ships."""
-
-    rule: Literal["largest_first"] = Field(description="`largest_first`: by dwt_t, largest first.")
-    max_wait_h: MaxWait
-
-
-Dispatch = Annotated[
-    FcfsDispatch
-    | ScheduledFirstDispatch
-    | ClassPriorityDispatch
-    | ShortestJobFirstDispatch
-    | LargestFirstDispatch,
-    Field(discriminator="rule"),
-]
-"""A terminal's berth dispatch rule; each variant's fields are its rule's parameters
-(:mod:`lygsim.model.rules` holds the rules themselves)."""
-
-DISPATCH_RULES: tuple[str, ...] = tuple(
-    get_args(variant.model_fields["rule"].annotation)[0]
-    for variant in get_args(get_args(Dispatch)[0])
-)
-"""The names a terminal's ``dispatch.rule`` may take, in the order of the union."""
+# listed from the registry, so that a new rule is named in the reference at once
+_RULE_NAMES = [f"{name} (the default)" if name == "fcfs" else name for name in RULES]
 
 
 class Terminal(Model):
@@ -485,9 +422,9 @@ class Terminal(Model):
         description="Berth groups by name; a ship takes the first free group that fits."
     )
     dispatch: Dispatch = Field(
-        default_factory=lambda: FcfsDispatch(rule="fcfs"),
-        description="Which waiting ship a freed berth serves, by `rule`: fcfs (the "
-        "default), scheduled_first, class_priority, shortest_job_first or largest_first. A "
+        default_factory=lambda: FirstComeFirstServed(rule="fcfs"),
+        description="Which waiting ship a freed berth serves, by `rule`: "
+        f"{', '.join(_RULE_NAMES[:-1])} or {_RULE_NAMES[-1]}. A "
         "shuttle whose ETA was shared goes ahead of every rule (its reserved window).",
     )
     yard: Yard | None = Field(None, description="Stock area; unset: no yard limit.")
@@ -1057,21 +994,21 @@ class Scenario(Model):
         return problems
 
     def _dispatch_checks(self) -> list[tuple[str, str]]:
-        """Classes a ``class_priority`` rule lists must call at its terminal."""
+        """Ship classes a dispatch rule names (``class_priority``'s order) call at its terminal."""
         problems = []
         for tname, term in self.terminals.items():
-            if not isinstance(term.dispatch, ClassPriorityDispatch):
-                continue
+            named = term.dispatch.named_classes()
             here = {c for c, sc in self.ship_classes.items() if sc.terminal == tname}
-            for i, cname in enumerate(term.dispatch.order):
-                if cname not in here:
-                    problems.append(
-                        (
-                            f"terminals.{tname}.dispatch.order[{i}]",
-                            f"'{cname}' is not a ship class of terminal '{tname}' "
-                            f"(its classes: {', '.join(sorted(here)) or 'none'})",
+            for field, names in named.items():
+                for i, cname in enumerate(names):
+                    if cname not in here:
+                        problems.append(
+                            (
+                                f"terminals.{tname}.dispatch.{field}[{i}]",
+                                f"'{cname}' is not a ship class of terminal '{tname}' "
+                                f"(its classes: {', '.join(sorted(here)) or 'none'})",
+                            )
                         )
-                    )
         return problems
 
     def _shuttle_fits(self, where: str, sh: Shuttle, term: Terminal) -> list[tuple[str, str]]:

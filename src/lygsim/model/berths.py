@@ -2,7 +2,7 @@
 
 A ship takes the first free berth that fits it. Among waiting ships, a berth that comes
 free goes to the one the terminal's dispatch rule chooses among those that fit it
-(:mod:`lygsim.model.rules`; under ``fcfs`` the first in arrival order, so a waiting giant
+(:mod:`lygsim.rules`; under ``fcfs`` the first in arrival order, so a waiting giant
 does not block small ships behind it). A request made in a reserved window (a shuttle
 whose ETA was shared) goes ahead of every waiting ship whatever the rule. A berth that is
 down (an outage) takes no new ship.
@@ -19,7 +19,7 @@ from typing import Any
 
 import simpy
 
-from lygsim.model.rules import DispatchRule, VesselKind, Waiting
+from lygsim.rules import DispatchRule, VesselKind, Waiting
 
 
 class Berth:

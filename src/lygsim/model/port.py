@@ -22,10 +22,10 @@ from lygsim.model.berths import Berth, BerthAllocator, Yard
 from lygsim.model.corridor import RunningCorridor
 from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
-from lygsim.model.rules import VesselKind, make_rule
 from lygsim.model.services import ShuttleService, timetable_notes
 from lygsim.model.ships import ShipContext, arrivals_process
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
+from lygsim.rules import VesselKind
 from lygsim.scenario import Scenario, ShipClass, Shuttle, Terminal
 from lygsim.streams import Streams
 
@@ -180,7 +180,7 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
                 groups = None if sh.berth_group is None else (sh.berth_group,)
                 kind = vessel_kind(skey, sh, term, berths, groups)
                 kinds[len(class_names) + si] = replace(kind, units_per_h=sh.crane_rate_teu_h)
-        allocators.append(BerthAllocator(env, berths, kinds, make_rule(term.dispatch)))
+        allocators.append(BerthAllocator(env, berths, kinds, term.dispatch))
         if term.yard is not None:
             y = term.yard
 
