@@ -193,16 +193,18 @@ def allocator(rule: dict[str, Any]) -> tuple[simpy.Environment, BerthAllocator]:
     return env, BerthAllocator(env, [berth], kinds, spec)
 
 
-RULE_SPECS = [
-    {"rule": "fcfs"},
-    {"rule": "scheduled_first"},
-    {"rule": "class_priority", "order": ["large"]},
-    {"rule": "shortest_job_first", "max_wait_h": 1},
-    {"rule": "largest_first", "max_wait_h": 1},
-]
+def spec(rule: str, classes: list[str], max_wait_h: float) -> dict[str, Any]:
+    """``dispatch:`` for ``rule`` with the parameters its class declares filled in.
+
+    A registered rule is tested below with no edit here; one with a parameter of another
+    name fails validation until that parameter is given a value here.
+    """
+    params = {"order": classes, "max_wait_h": max_wait_h}
+    fields = RULES[rule].model_fields
+    return {"rule": rule, **{key: v for key, v in params.items() if key in fields}}
 
 
-@pytest.mark.parametrize("rule", RULE_SPECS, ids=lambda r: r["rule"])
+@pytest.mark.parametrize("rule", [spec(r, ["large"], 1.0) for r in RULES], ids=lambda r: r["rule"])
 def test_a_reserved_window_goes_ahead_under_every_rule(rule: dict[str, Any]) -> None:
     env, alloc = allocator(rule)
     held = alloc.request(0, False)
@@ -234,12 +236,7 @@ def test_every_rule_conserves_ships_and_serves_one_fitting_ship_per_berth(
 ) -> None:
     # whatever the knobs drew, run them under ``rule``: conservation (every ship departed,
     # in service or waiting), one ship per berth at a time, and only ships that fit
-    if rule == "class_priority":
-        k["dispatch"] = {"rule": rule, "order": list(reversed(k["sizes"]))}
-    elif rule in ("shortest_job_first", "largest_first"):
-        k["dispatch"] = {"rule": rule, "max_wait_h": 24.0}
-    else:
-        k["dispatch"] = rule
+    k["dispatch"] = spec(rule, list(reversed(k["sizes"])), 24.0)
     scenario, res = run(k, seed)
     assert {t.dispatch.rule for t in scenario.terminals.values()} == {rule}
     check_visit_times(scenario, res)
@@ -253,10 +250,7 @@ def test_every_rule_shares_berths_with_the_shuttle(
 ) -> None:
     # the shuttle is a vessel kind of its terminal under every rule (reserved or not):
     # it and the ships never hold one berth at once, and occupancy counts both
-    params = {"class_priority": {"order": ["t1_small"]}}.get(rule, {})
-    if rule in ("shortest_job_first", "largest_first"):
-        params = {"max_wait_h": 12.0}
-    data["terminals"]["t1"]["dispatch"] = {"rule": rule, **params}
+    data["terminals"]["t1"]["dispatch"] = spec(rule, ["t1_small"], 12.0)
     scenario = validate(data)
     check_berths_shared(scenario, lygsim.simulate(scenario, seed=seed))
 
