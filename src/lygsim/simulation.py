@@ -49,7 +49,7 @@ class RunResult:
 
     @cached_property
     def kpis(self) -> pd.DataFrame:
-        """KPIs in long format: ``scope, name, metric, unit, value`` (:mod:`lygsim.scopes`)."""
+        """KPIs, warm-up removed: ``scope, name, metric, unit, value`` (:mod:`lygsim.scopes`)."""
         return self.kpi_table.frame()
 
     @cached_property
