@@ -1,4 +1,8 @@
-"""KPIs of one replication, from its records, with the warm-up removed. Pure numpy/pandas.
+"""KPIs of one replication, from its records, with the warm-up removed.
+
+The KPIs are computed with numpy alone into a :class:`KpiTable`; pandas is imported only
+when a table is asked for (:meth:`KpiTable.frame`, :func:`visits_frame`,
+:func:`level_series`), because importing it costs more memory than a decade of records.
 
 Per-ship figures (waits, service, turnaround) count the ships that arrived inside the
 observation window; throughput and calls count the calls whose handling ended inside it;
@@ -18,14 +22,21 @@ and ``mean_delay_*_h`` KPIs, never counted in the wait.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from lygsim.records import LEVEL_SERIES, CorridorRecords, Records, ServiceRecords
 from lygsim.scenario import Cargo, Scenario
 from lygsim.scopes import KPI_COLUMNS, PORT, Scope
 from lygsim.units import tonnes_per_unit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+KpiRow = tuple[str, str, str, str, float]
+"""One KPI row: ``scope, name, metric, unit, value`` (:data:`lygsim.scopes.KPI_COLUMNS`)."""
 
 WAIT_CAUSES = ("berth", "tide", "weather")
 """Causes of the wait (arrival to entering): ``wait_<cause>_h`` add up to ``wait_h``."""
@@ -90,6 +101,8 @@ def visits_frame(rec: Records, scenario: Scenario) -> pd.DataFrame:
     ``delay_outbound_tide_h``, ``delay_outbound_weather_h`` (waiting at the berth to leave,
     counted once the ship has left).
     """
+    import pandas as pd
+
     c = rec.visit_columns()
     ti = c["terminal"]
     terms = [scenario.terminals[t] for t in rec.terminal_names]
@@ -133,7 +146,9 @@ def _step_mean(
         return float("nan")
     order = np.argsort(times, kind="stable")
     t = times[order]
-    level = start_level + np.cumsum(deltas[order])
+    level = np.cumsum(deltas[order])
+    del order
+    level += start_level
     return _level_mean(t, level, t0, t1, start_level)
 
 
@@ -141,11 +156,17 @@ def _level_mean(
     t: np.ndarray, level: np.ndarray, t0: float, t1: float, start_level: float = 0.0
 ) -> float:
     """Time-weighted mean over [t0, t1] of a level that becomes ``level[i]`` at ``t[i]``."""
-    # level in force at each breakpoint of [t0, t1]
-    edges = np.concatenate([[t0], np.clip(t, t0, t1), [t1]])
-    values = np.concatenate([[start_level], level])
+    # level in force at each breakpoint of [t0, t1]; filled in place, as a queue over
+    # years of arrivals has hundreds of thousands of changes
+    edges = np.empty(len(t) + 2)
+    edges[0], edges[-1] = t0, t1
+    np.clip(t, t0, t1, out=edges[1:-1])
     # the value holding from edges[i] to edges[i+1] is values[i]
-    return float(np.sum(np.diff(edges) * values) / (t1 - t0))
+    held = np.diff(edges)
+    del edges
+    held[0] *= start_level
+    held[1:] *= level
+    return float(np.sum(held) / (t1 - t0))
 
 
 SERIES = ("queue", "berths_busy", "yard", "berths_down", "shuttle_backlog")
@@ -192,6 +213,8 @@ def level_series(rec: Records) -> pd.DataFrame:
     assigned to a ship or to a shuttle service; shuttle_backlog = southbound transfer TEU
     booked and not yet sailed (keyed by the services' terminal, all its services together).
     """
+    import pandas as pd
+
     c = rec.visit_columns()
     parts_t, parts_s, parts_k, parts_v = [], [], [], []
     for ti in range(len(rec.terminal_names)):
@@ -274,8 +297,46 @@ def overloaded(occupancy: float, offered_load: float, arrivals: int) -> float:
     return float(demand and occupancy >= OVERLOAD_OCCUPANCY)
 
 
-def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
-    """The KPI table (``scope, name, metric, unit, value``) of one replication.
+class KpiTable:
+    """One replication's KPIs as rows (``scope, name, metric, unit, value``), without pandas.
+
+    A few hundred rows, kept as tuples; :meth:`frame` gives the long-format DataFrame
+    (``RunResult.kpis``), built when asked for.
+
+    Args:
+        rows: The rows, in the table's order.
+    """
+
+    def __init__(self, rows: list[KpiRow] | None = None) -> None:
+        self.rows: list[KpiRow] = list(rows or [])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[KpiRow]:
+        return iter(self.rows)
+
+    def extend(self, rows: list[KpiRow]) -> None:
+        """Append rows at the end."""
+        self.rows.extend(rows)
+
+    def columns(self) -> dict[str, list]:
+        """The rows as columns, keyed by :data:`lygsim.scopes.KPI_COLUMNS`."""
+        cols: list[list] = [[] for _ in KPI_COLUMNS]
+        for row in self.rows:
+            for col, v in zip(cols, row, strict=True):
+                col.append(v)
+        return dict(zip(KPI_COLUMNS, cols, strict=True))
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame with columns :data:`lygsim.scopes.KPI_COLUMNS`."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows, columns=KPI_COLUMNS)
+
+
+def compute_kpis(rec: Records, scenario: Scenario) -> KpiTable:
+    """The KPIs (``scope, name, metric, unit, value``) of one replication, numpy only.
 
     Per terminal, ``mean_wait_h`` is the sum of ``mean_wait_<cause>_h`` over
     :data:`WAIT_CAUSES`; ``mean_delay_<kind>_h`` (:data:`BERTH_DELAYS`) are parts of the
@@ -283,6 +344,19 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     """
     t0, _ = scenario.observed_h
     t1 = rec.end_h  # the horizon, or the one --days set
+    # the per-ship arrays of the terminal rows are freed before the services' per-batch
+    # arrays are made: the two never need to be in memory together
+    out = _terminal_and_port_kpis(rec, scenario, t0, t1)
+    for key, sh in rec.services.items():
+        out += service_kpis(key, sh, scenario, t0, t1)
+    for key, cor in rec.corridors.items():
+        served = [sh for sh in rec.services.values() if sh.corridor == key]
+        out += corridor_kpis(key, cor, served, t0, t1)
+    return KpiTable(out)
+
+
+def _terminal_and_port_kpis(rec: Records, scenario: Scenario, t0: float, t1: float) -> list[KpiRow]:
+    """KPI rows of the terminals, then of the port (see :func:`compute_kpis`)."""
     span = t1 - t0
     c = rec.visit_columns()
     split = wait_split(c, t1)
@@ -290,7 +364,9 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
     conv = scenario.conversion
     port_t = port_teu = port_veh = 0.0
     port_calls = 0
-    all_waits: dict[str, list[np.ndarray]] = {k: [] for k in ("wait_h", *_cause_cols())}
+    # the port's waits are those of every terminal's observed ships, terminal by terminal:
+    # kept as indices into the split, not as copies of it
+    port_ships: list[np.ndarray] = []
     lv = rec.level_columns()
     service_calls = [(sh.terminal, sh.call_columns(t1)) for sh in rec.services.values()]
     for ti, tname in enumerate(rec.terminal_names):
@@ -303,6 +379,21 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         departed = c["departed_h"][m]
         hend = c["handling_end_h"][m]
         size = c["call_size"][m]
+        # the time-weighted means first, while few other arrays are alive: they need a few
+        # arrays as long as the history of the level
+        q_up = arrived
+        q_down = entered[~np.isnan(entered)]
+        queue = _step_mean(
+            np.concatenate([q_up, q_down]),
+            np.concatenate([np.ones(len(q_up)), -np.ones(len(q_down))]),
+            t0,
+            t1,
+        )
+        yard = float("nan")
+        if term.yard is not None:
+            sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
+            yard = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
+            del sel
 
         done = (hend >= t0) & (hend <= t1)
         throughput = float(size[done].sum())
@@ -310,7 +401,8 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
         obs = (arrived >= t0) & (arrived < t1)
         # ships still waiting at the end count with the wait so far (a lower bound), so an
         # overloaded terminal's wait is not understated by leaving its longest waits out
-        waits = {k: v[m][obs] for k, v in split.items()}
+        ships = np.flatnonzero(m)[obs]
+        waits = {k: v[ships] for k, v in split.items()}
         wait = waits["wait_h"]
         left = obs & ~np.isnan(departed)
         service = departed[left] - entered[left]
@@ -335,14 +427,6 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
             (int(obs.sum()) * float(hold.mean()) + shuttle_busy) / (n_berths * span)
             if len(hold)
             else float("nan")
-        )
-        q_up = arrived
-        q_down = entered[~np.isnan(entered)]
-        queue = _step_mean(
-            np.concatenate([q_up, q_down]),
-            np.concatenate([np.ones(len(q_up)), -np.ones(len(q_down))]),
-            t0,
-            t1,
         )
         mean_wait = float(wait.mean()) if len(wait) else float("nan")
         mean_service = float(service.mean()) if len(service) else float("nan")
@@ -383,33 +467,27 @@ def compute_kpis(rec: Records, scenario: Scenario) -> pd.DataFrame:
             for k, f in _DELAY_FIELDS.items()
         ]
         if term.yard is not None:
-            sel = (lv["series_code"] == LEVEL_SERIES.index("yard")) & (lv["key"] == ti)
-            level = _level_mean(lv["time_h"][sel], lv["value"][sel], t0, t1, term.yard.initial)
-            rows.append((tname, "yard_utilisation", "fraction", level / term.yard.capacity))
+            rows.append((tname, "yard_utilisation", "fraction", yard / term.yard.capacity))
         port_t += throughput * tonnes_per_unit(term.cargo, conv)
         if term.cargo is Cargo.container:
             port_teu += throughput
         elif term.cargo is Cargo.roro:
             port_veh += throughput
         port_calls += calls
-        for k, v in waits.items():
-            all_waits[k].append(v)
-    port_waits = {k: np.concatenate(v) if v else np.empty(0) for k, v in all_waits.items()}
+        port_ships.append(ships)
+    del waits
+    ships = np.concatenate(port_ships) if port_ships else np.empty(0, dtype=np.intp)
     port_rows = [
         (PORT, "throughput_t", "t", port_t),
         (PORT, "throughput_teu", "TEU", port_teu),
         (PORT, "throughput_vehicles", "vehicles", port_veh),
         (PORT, "calls", "calls", float(port_calls)),
-        (PORT, "mean_wait_h", "h", _mean(port_waits["wait_h"])),
+        (PORT, "mean_wait_h", "h", _mean(split["wait_h"][ships])),
     ]
-    port_rows += [(PORT, f"mean_{k}", "h", _mean(port_waits[k])) for k in _cause_cols()]
-    out = [(Scope.terminal.value, *r) for r in rows] + [(Scope.port.value, *r) for r in port_rows]
-    for key, sh in rec.services.items():
-        out += service_kpis(key, sh, scenario, t0, t1)
-    for key, cor in rec.corridors.items():
-        served = [sh for sh in rec.services.values() if sh.corridor == key]
-        out += corridor_kpis(key, cor, served, t0, t1)
-    return pd.DataFrame(out, columns=KPI_COLUMNS)
+    port_rows += [(PORT, f"mean_{k}", "h", _mean(split[k][ships])) for k in _cause_cols()]
+    out: list[KpiRow] = [(Scope.terminal.value, *r) for r in rows]
+    out += [(Scope.port.value, *r) for r in port_rows]
+    return out
 
 
 # --- shuttle services (the Lianshen Express) and data corridors -----------------------------
@@ -469,7 +547,7 @@ def box_balance(sh: ServiceRecords, at_h: float) -> dict[str, float]:
 
 def service_kpis(
     key: str, sh: ServiceRecords, scenario: Scenario, t0: float, t1: float
-) -> list[tuple[str, str, str, str, float]]:
+) -> list[KpiRow]:
     """KPI rows ``(scope, name, metric, unit, value)`` of shuttle service ``key``."""
     calls = sh.call_columns(t1)
     b = float(sh.batch_teu)
@@ -518,7 +596,7 @@ def service_kpis(
 
     S = (Scope.service.value, key)
     capacity = scenario.services[key].annual_capacity_teu
-    rows: list[tuple[str, str, str, str, float]] = [
+    rows: list[KpiRow] = [
         (*S, "shuttle_annual_capacity_teu", "TEU/yr", capacity),
         (*S, "sailings", "sailings", float(sailings)),
         (*S, "sailings_late", "sailings", float((delay > 1e-6).sum())),
@@ -550,7 +628,7 @@ def service_kpis(
 
 def corridor_kpis(
     key: str, cor: CorridorRecords, served: list[ServiceRecords], t0: float, t1: float
-) -> list[tuple[str, str, str, float]]:
+) -> list[KpiRow]:
     """KPI rows of corridor ``key``, over the boxes of the services it ``served``."""
     span = t1 - t0
     down = np.asarray(cor.down, dtype=float).reshape(-1, 2)
@@ -583,6 +661,8 @@ def corridor_kpis(
 
 def _by_service(rec: Records, columns: str) -> pd.DataFrame:
     """One table of every service's rows (``service`` column first; empty without one)."""
+    import pandas as pd
+
     frames = []
     for key, sh in rec.services.items():
         cols = getattr(sh, columns)(rec.end_h)
@@ -596,6 +676,8 @@ def _by_service(rec: Records, columns: str) -> pd.DataFrame:
 
 def shuttle_calls_frame(rec: Records) -> pd.DataFrame:
     """The shuttle services' calls at the port, one row per timetable slot (empty without)."""
+    import pandas as pd
+
     df = _by_service(rec, "call_columns")
     if len(df.columns):
         berth = df.pop("berth").to_numpy()

@@ -10,8 +10,10 @@ mixing with those. A leaf module: the model, the analyses and the figures all re
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # annotations only: simulate() runs without importing pandas
+    import pandas as pd
 
 
 class Scope(StrEnum):

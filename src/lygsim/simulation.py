@@ -1,13 +1,17 @@
-"""One replication as tables: :func:`simulate` returns visits, levels and KPIs."""
+"""One replication as tables: :func:`simulate` returns visits, levels and KPIs.
+
+Nothing here imports pandas until a table is read: the KPIs are computed during
+:func:`simulate` (numpy only) and wrapped in a DataFrame on first use, so a replication
+that is only summarised never pays for pandas.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from lygsim.metrics import compute_kpis, level_series, visits_frame
+from lygsim.metrics import KpiTable, compute_kpis, level_series, visits_frame
 from lygsim.model.port import run_model
 from lygsim.records import Records
 from lygsim.scenario import Scenario
@@ -15,21 +19,24 @@ from lygsim.scopes import CALIBRATION, Scope
 from lygsim.streams import Streams
 from lygsim.targets import measured
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @dataclass
 class RunResult:
     """What one replication produced.
 
-    ``visits`` and ``levels`` are built from the records the first time they are read,
-    so a caller that needs only the KPIs never pays for the tables.
+    ``kpis``, ``visits``, ``levels`` and ``berths`` are built the first time they are
+    read (the KPIs from ``kpi_table``, computed with the replication), so a caller that
+    needs only the KPI values never pays for the tables.
 
     Attributes:
         scenario: The scenario that was run.
         seed: The experiment's seed.
         replication: The replication number.
         records: The raw records.
-        kpis: KPIs in long format (``scope, name, metric, unit, value``; see
-            :mod:`lygsim.scopes`), warm-up removed.
+        kpi_table: The KPIs, warm-up removed, as rows (see :attr:`kpis`).
         notes: Warnings about settings the model did not act on.
     """
 
@@ -37,8 +44,13 @@ class RunResult:
     seed: int
     replication: int
     records: Records
-    kpis: pd.DataFrame
+    kpi_table: KpiTable
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """KPIs, warm-up removed: ``scope, name, metric, unit, value`` (:mod:`lygsim.scopes`)."""
+        return self.kpi_table.frame()
 
     @cached_property
     def visits(self) -> pd.DataFrame:
@@ -52,6 +64,8 @@ class RunResult:
         ``index`` counts the berths of a group from 1, in the scenario's group order, as the
         model creates them; the ids themselves are the model's (:attr:`Records.berth_ids`).
         """
+        import pandas as pd
+
         rec = self.records
         rows = []
         for ti, tname in enumerate(rec.terminal_names):
@@ -92,18 +106,17 @@ def simulate(
         horizon_h = days * 24.0
     rec = run_model(scenario, Streams(seed, replication), horizon_h)
     kpis = compute_kpis(rec, scenario)
-    figures = measured(rec, scenario)
-    if figures:
-        rows = pd.DataFrame(
-            [(Scope.calibration.value, CALIBRATION, m, unit, v) for m, unit, v in figures],
-            columns=kpis.columns,
-        )
-        kpis = pd.concat([kpis, rows], ignore_index=True)
+    kpis.extend(
+        [
+            (Scope.calibration.value, CALIBRATION, m, unit, v)
+            for m, unit, v in measured(rec, scenario)
+        ]
+    )
     return RunResult(
         scenario=scenario,
         seed=seed,
         replication=replication,
         records=rec,
-        kpis=kpis,
+        kpi_table=kpis,
         notes=list(rec.notes),
     )
