@@ -412,6 +412,7 @@ def _comparison_row(term: str, name: str, r: Mapping[str, Any], kind: str) -> st
     delta_kind = "pp" if kind == "pct" else kind
     sig = bool(r.get("significant"))
     rel = r.get("rel_change")
+    rel_text = f"{float(rel):+.1%}" if rel is not None and _finite(rel) else "-"
     unit = "%" if kind == "pct" else r.get("unit", "")
     return (
         f'<tr class="{"sig" if sig else ""}">'
@@ -421,12 +422,12 @@ def _comparison_row(term: str, name: str, r: Mapping[str, Any], kind: str) -> st
         f'<td class="num{" sig" if sig else ""}">{esc(_delta(r["delta"], delta_kind))}'
         f'<span class="ci">[{esc(_delta(r["delta_ci_low"], delta_kind))}, '
         f"{esc(_delta(r['delta_ci_high'], delta_kind))}]</span></td>"
-        f'<td class="num">{esc(f"{float(rel):+.1%}" if _finite(rel) else "-")}</td>'
+        f'<td class="num">{esc(rel_text)}</td>'
         f'<td class="num">{"*" if sig else ""}</td></tr>'
     )
 
 
-def _comparison_section(table: pd.DataFrame, systems: Sequence[tuple[str, str]] = ()) -> str:
+def _comparison_section(table: pd.DataFrame) -> str:
     labels = dict(COMPARE_METRICS)
     kinds = {
         "throughput": "count",

@@ -160,6 +160,9 @@ def reference_markdown() -> str:
                     default = f"`{f.default.value}`"
             elif f.default_factory is not None:
                 value = f.default_factory()  # type: ignore[call-arg]
+                if isinstance(value, dists._Dist):
+                    # a distribution reads as it is written in YAML
+                    value = value.model_dump(by_alias=True)
                 default = (
                     f"`{json.dumps(value)}`" if not isinstance(value, BaseModel) else "defaults"
                 )

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from lygsim.dists import Integer, Number
 from lygsim.errors import Problem, ScenarioError
@@ -88,7 +89,7 @@ def load_study(path: str | Path) -> tuple[Study, Path, list[Path]]:
     return study, base, options
 
 
-def _problem(src: str, err: dict) -> Problem:  # type: ignore[type-arg]
+def _problem(src: str, err: ErrorDetails) -> Problem:
     path = ""
     for step in err["loc"]:
         path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else str(step))

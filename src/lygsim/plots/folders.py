@@ -132,13 +132,12 @@ def figures_for_run(
     if levels is None:
         levels = rf.levels()
     if levels is not None and len(levels):
-        common = {"warmup_days": rf.warmup_h / 24.0, "start_date": rf.start_date}
+        warmup_days, start, end_h = rf.warmup_h / 24.0, rf.start_date, rf.end_h
         if (levels["series"].astype(str) == "queue").any():
-            written.append(
-                save(queue_length(levels, end_h=rf.end_h, **common), out / "queue_length.png")
-            )
+            fig = queue_length(levels, warmup_days, start, end_h)
+            written.append(save(fig, out / "queue_length.png"))
         if (levels["series"].astype(str) == "yard").any():
-            fig = yard_levels(levels, rf.yard_capacity() or None, end_h=rf.end_h, **common)
+            fig = yard_levels(levels, rf.yard_capacity() or None, warmup_days, start, end_h)
             written.append(save(fig, out / "yard_levels.png"))
     if of_scope(summary, Scope.service)["metric"].isin(SHUTTLE_METRICS).any():
         written.append(save(shuttle(summary, _service_names(rf, summary)), out / "shuttle.png"))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -137,7 +138,7 @@ def option_comparison(
     axes[0].set_yticks(y, [label(t) for t in terminals])
     axes[0].set_ylim(len(terminals) - 0.5, -0.5)
     axes[0].set_ylabel("Terminal")
-    handles = [
+    handles: list[Artist] = [
         Patch(facecolor=series_style(i)["color"], hatch=series_style(i)["hatch"],
               edgecolor="black", label=label(o))
         for i, o in enumerate(opts)

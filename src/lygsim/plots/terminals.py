@@ -104,7 +104,8 @@ def berth_occupancy(
                     colors=THRESHOLD_COLOR,
                     linestyles="--",
                     linewidth=2,
-                    label="threshold (maximum occupancy)" if first else None,
+                    # one legend entry for all the threshold marks
+                    label="threshold (maximum occupancy)" if first else "_nolegend_",
                     zorder=3,
                 )
                 first = False
