@@ -29,24 +29,12 @@ BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_mmc import bare_simpy  # noqa: E402
+from peak_memory import PEAK_SOURCE  # noqa: E402
 
-CHILD = r"""
-import json, resource, sys, time
-
-
-def peak():
-    # VmHWM is this process image's own high-water mark; ru_maxrss can carry the
-    # parent's peak across fork and exec
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
+CHILD = (
+    PEAK_SOURCE
+    + r"""
+import json, sys, time
 import lygsim
 from lygsim.loader import resolve
 path, years, no_growth = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "1"
@@ -66,6 +54,7 @@ calls = len(res.visits)  # the visits table is built on first use: measured apar
 print(json.dumps({"seconds": dt, "calls": calls, "base_mb": base_mb, "peak_mb": peak_mb,
                   "visits_mb": peak()}))
 """
+)
 
 
 def child(years: float, no_growth: bool) -> dict:
