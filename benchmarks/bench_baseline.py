@@ -22,14 +22,9 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_mmc import bare_simpy  # noqa: E402
-from peak_memory import PEAK_SOURCE  # noqa: E402
+from bench_common import BASELINE, PEAK_SOURCE
+from bench_mmc import bare_simpy
 
 CHILD = (
     PEAK_SOURCE

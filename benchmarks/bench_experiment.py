@@ -19,13 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from peak_memory import PEAK_SOURCE  # noqa: E402
+from bench_common import BASELINE, PEAK_SOURCE
 
 PARENT = (
     PEAK_SOURCE

@@ -1,4 +1,9 @@
-"""Peak memory of a process, as source text for the child scripts the benchmarks start."""
+"""What the benchmarks share: the baseline scenario, and a peak-memory probe for child scripts."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
 
 PEAK_SOURCE = r"""
 import resource
