@@ -7,6 +7,7 @@ import copy
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,20 @@ def write_yaml(tmp_path: Path) -> Callable[..., Path]:
         return dump(tmp_path / name, data)
 
     return write
+
+
+def run_lygsim(
+    *args: str, check: bool = False, timeout: float = 120, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m lygsim ARGS`` in a fresh process, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "lygsim", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+        cwd=cwd,
+    )
 
 
 @contextlib.contextmanager
