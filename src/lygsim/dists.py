@@ -49,6 +49,10 @@ class _Dist(BaseModel):
 
     _scaled_fields: ClassVar[tuple[str, ...]] = ()
     """The fields that :meth:`scaled` multiplies: those in the unit of the drawn values."""
+    doc_parameters: ClassVar[str] = ""
+    """The parameters and their bounds, for the scenario reference."""
+    doc_notes: ClassVar[str] = ""
+    """What to know when choosing it, for the scenario reference."""
 
     @property
     def mean(self) -> float:  # pragma: no cover - overridden
@@ -136,6 +140,9 @@ class _Interval(_Dist):
 class Constant(_Dist):
     """Always the same value."""
 
+    doc_parameters = "value"
+    doc_notes = "always the same value"
+
     dist: Literal["constant"]
     value: FiniteFloat
     _scaled_fields = ("value",)
@@ -166,6 +173,9 @@ class Constant(_Dist):
 class Exponential(_ByMean):
     """Exponential with the given mean (cv = 1)."""
 
+    doc_parameters = "mean > 0"
+    doc_notes = "cv = 1; unbounded above"
+
     dist: Literal["exponential"]
     mean_: PositiveFloat = Field(alias="mean")
 
@@ -182,6 +192,9 @@ class Exponential(_ByMean):
 
 class Erlang(_ByMean):
     """Erlang-k: the sum of k exponential phases, cv = 1/sqrt(k)."""
+
+    doc_parameters = "k in [1, 1000], mean > 0"
+    doc_notes = "cv = 1/sqrt(k); unbounded above"
 
     dist: Literal["erlang"]
     k: Annotated[Integer, Field(ge=1, le=1000)]
@@ -210,6 +223,9 @@ class _MeanCv(_ByMean):
 class Gamma(_MeanCv):
     """Gamma given by its mean and coefficient of variation."""
 
+    doc_parameters = "mean > 0, cv in (0, 10]"
+    doc_notes = "unbounded above"
+
     dist: Literal["gamma"]
 
     def quantile(self, p: float) -> float:  # noqa: D102
@@ -222,6 +238,9 @@ class Gamma(_MeanCv):
 
 class Lognormal(_MeanCv):
     """Lognormal given by its mean and coefficient of variation (not by mu and sigma)."""
+
+    doc_parameters = "mean > 0, cv in (0, 10]"
+    doc_notes = "mean and cv of the values, not of their log; unbounded above"
 
     dist: Literal["lognormal"]
 
@@ -240,6 +259,9 @@ class Lognormal(_MeanCv):
 
 class Normal(_ByMean):
     """Normal; only for quantities that may be negative, such as liner lateness."""
+
+    doc_parameters = "mean, sd >= 0"
+    doc_notes = "may be negative: only for lateness; unbounded"
 
     dist: Literal["normal"]
     mean_: FiniteFloat = Field(alias="mean")
@@ -267,6 +289,9 @@ class Normal(_ByMean):
 
 class Uniform(_Interval):
     """Uniform on [low, high]."""
+
+    doc_parameters = "low <= high"
+    doc_notes = "bounded: values in [low, high]"
 
     dist: Literal["uniform"]
     low: FiniteFloat
@@ -296,6 +321,9 @@ class Uniform(_Interval):
 
 class Triangular(_Interval):
     """Triangular with minimum ``low``, mode ``mode`` and maximum ``high``."""
+
+    doc_parameters = "low <= mode <= high, low < high"
+    doc_notes = "bounded: values in [low, high]"
 
     dist: Literal["triangular"]
     low: FiniteFloat
@@ -331,6 +359,9 @@ class Triangular(_Interval):
 
 class Empirical(_Dist):
     """Values drawn from a list, with optional weights (relative, not necessarily summing to 1)."""
+
+    doc_parameters = "values, weights (optional, > 0; as many as values)"
+    doc_notes = "weights are relative; at most 10,000 values"
 
     dist: Literal["empirical"]
     values: Annotated[list[FiniteFloat], Field(min_length=1, max_length=10_000)]
@@ -393,17 +424,19 @@ Dist = Annotated[
 ]
 """Any distribution, chosen by its ``dist`` tag."""
 
-DIST_NAMES = (
-    "constant",
-    "exponential",
-    "erlang",
-    "gamma",
-    "lognormal",
-    "normal",
-    "uniform",
-    "triangular",
-    "empirical",
-)
+DIST_CLASSES: dict[str, type[_Dist]] = {
+    "constant": Constant,
+    "exponential": Exponential,
+    "erlang": Erlang,
+    "gamma": Gamma,
+    "lognormal": Lognormal,
+    "normal": Normal,
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "empirical": Empirical,
+}
+"""Each distribution's class by its ``dist`` tag."""
+DIST_NAMES = tuple(DIST_CLASSES)
 
 _BLOCK = 1024
 

@@ -16,7 +16,9 @@ from lygsim.plots._style import (
     _require,
     _styled,
     _terminals,
+    error_bars,
     label,
+    series_offset,
     series_style,
 )
 from lygsim.scopes import terminal_rows
@@ -93,10 +95,9 @@ def option_comparison(
                 if "significant" in rows.columns
                 else (lo > 0) | (hi < 0)
             )
-            err = np.vstack([delta - lo, hi - delta])
-            err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+            err = error_bars(delta, lo, hi)
             st = series_style(i)
-            ys = y + (i - (len(opts) - 1) / 2) * height
+            ys = series_offset(y, i, len(opts), height)
             ax.barh(
                 ys,
                 delta,
