@@ -85,19 +85,20 @@ def test_horizon_arithmetic():
     g = terminal_growth_factor(sc, "ore", 3)
     assert g == pytest.approx(1.05**3, rel=1e-9)  # every ore stream grows 5% a year
     practical = pd.DataFrame(
-        [("ore", "t", 0.3, 4, 100.0, 110.0, 105.0, 120.0, 1.10, 0.1)],
-        columns=[
-            "terminal",
-            "unit",
-            "threshold",
-            "berths",
-            "throughput_now",
-            "capacity",
-            "capacity_ci_low",
-            "capacity_ci_high",
-            "demand_factor_at_capacity",
-            "headroom",
-        ],
+        [
+            {
+                "terminal": "ore",
+                "unit": "t",
+                "threshold": 0.3,
+                "berths": 4,
+                "throughput_now": 100.0,
+                "capacity": 110.0,
+                "capacity_ci_low": 105.0,
+                "capacity_ci_high": 120.0,
+                "demand_factor_at_capacity": 1.10,
+                "headroom": 0.1,
+            }
+        ]
     )
     h = horizon_years(sc, practical, 2040).iloc[0]
     # 1.05^1 < 1.10 <= 1.05^2: the second year after 2023

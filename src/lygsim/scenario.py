@@ -48,7 +48,8 @@ def _in_dates(value: dt.date) -> dt.date:
     return value
 
 
-def _each_once(values: list[Any]) -> list[Any]:
+def each_once(values: list[Any]) -> list[Any]:
+    """A list validator: refuses a value listed twice."""
     seen: set[Any] = set()
     for v in values:
         if v in seen:
@@ -63,12 +64,12 @@ Fraction = Annotated[Number, Field(gt=0, le=1)]
 Growth = Annotated[Number, Field(gt=-1, le=1)]
 Factor = Annotated[Number, Field(gt=0, le=100)]
 Weekday = Annotated[Integer, Field(ge=0, le=6)]
-Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), AfterValidator(_each_once)]
+Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), AfterValidator(each_once)]
 HourOfDay = Annotated[Number, Field(ge=0, lt=24)]
 Dwt = Annotated[Number, Field(gt=0, le=MAX_DWT_T)]
 Loa = Annotated[Number, Field(gt=0, le=MAX_LOA_M)]
 Draft = Annotated[Number, Field(gt=0, le=MAX_DRAFT_M)]
-Names = Annotated[list[Name], AfterValidator(_each_once)]
+Names = Annotated[list[Name], AfterValidator(each_once)]
 
 
 class Cargo(StrEnum):
