@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import lygsim
+from conftest import three_berth_option
 from lygsim.capacity import (
     horizon_years,
     parse_range,
@@ -142,11 +143,7 @@ def test_capacity_and_horizon_commands(tmp_path, capsys):
     assert sorted(curve.demand_factor) == [0.5, 0.75, 1.0]
     assert (out / "practical_capacity.csv").is_file()
     assert "practical capacity" in capsys.readouterr().out
-    opt = tmp_path / "three.yaml"
-    opt.write_text(
-        f"extends: {MM2}\nscenario: {{name: three}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n"
-    )
+    opt = three_berth_option(tmp_path, "three")
     assert (
         main(
             [
@@ -174,11 +171,7 @@ def test_capacity_and_horizon_commands(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_study_command(tmp_path, capsys):
-    opt = tmp_path / "three.yaml"
-    opt.write_text(
-        f"extends: {MM2}\nscenario: {{name: three}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n"
-    )
+    three_berth_option(tmp_path, "three")
     study = tmp_path / "study.yaml"
     study.write_text(
         f"name: tiny\nbase: {MM2}\noptions: [three.yaml]\nreps: 3\nseed: 4\ndays: 2000\n"

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import lygsim
+from conftest import three_berth_option
 from lygsim.cli import main
 from lygsim.errors import SimulationError
 from lygsim.experiment import DONE_FILE, KPIS_FILE, Precision, run_experiment
@@ -252,11 +253,7 @@ def test_paired_interval_is_narrower_than_independent_seeds():
 
 
 def test_compare_command_writes_comparison(tmp_path, capsys):
-    opt = tmp_path / "three.yaml"
-    opt.write_text(
-        f"extends: {MM2}\nscenario: {{name: three_berths}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n"
-    )
+    opt = three_berth_option(tmp_path, "three_berths")
     out = tmp_path / "cmp"
     code = main(
         [

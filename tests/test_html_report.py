@@ -15,7 +15,7 @@ import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
-from conftest import read_only, run_lygsim
+from conftest import read_only, run_lygsim, three_berth_option
 from lygsim.cli import main
 from lygsim.errors import ResultsError
 from lygsim.html_report import REPORT_FILE, write_report
@@ -116,12 +116,7 @@ def test_csv_and_manifest_text_is_escaped(run_folder, tmp_path):
 
 def test_comparison_report(tmp_path):
     out = tmp_path / "cmp"
-    option = tmp_path / "mm3.yaml"
-    option.write_text(
-        f"extends: {MM2}\nscenario: {{name: mm3, description: three berths}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n",
-        encoding="utf-8",
-    )
+    option = three_berth_option(tmp_path, "mm3", "three berths")
     args = ["compare", str(MM2), str(option), "--days", "300", "--reps", "3", "--seed", "2"]
     assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
     assert main(["report", str(out)]) == 0
@@ -135,11 +130,7 @@ def test_comparison_report(tmp_path):
 def study_folder(tmp_path_factory) -> Path:
     """A tiny option study: M/M/2 against M/M/3, its figures and report."""
     root = tmp_path_factory.mktemp("study")
-    (root / "mm3.yaml").write_text(
-        f"extends: {MM2}\nscenario: {{name: mm3}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n",
-        encoding="utf-8",
-    )
+    three_berth_option(root, "mm3")
     (root / "tiny.yaml").write_text(
         f"name: tiny\ndescription: {EVIL!r}\nbase: {MM2}\noptions: [mm3.yaml]\nreps: 2\n"
         "seed: 4\ndays: 300\ndemand: '0.5:1.0:0.25'\ncapacity_reps: 2\nuntil: 2030\n",
