@@ -24,31 +24,14 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import BASELINE, PEAK_SOURCE
+from bench_mmc import bare_simpy
 
-from bench_mmc import bare_simpy  # noqa: E402
-
-CHILD = r"""
-import json, resource, sys, time
-
-
-def peak():
-    # VmHWM is this process image's own high-water mark; ru_maxrss can carry the
-    # parent's peak across fork and exec
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
+CHILD = (
+    PEAK_SOURCE
+    + r"""
+import json, sys, time
 import lygsim
 from lygsim.loader import resolve
 # imported before the clock starts: a module's import is not the cost of a replication
@@ -73,6 +56,7 @@ calls = len(res.visits)  # so is the visits table
 print(json.dumps({"seconds": dt, "calls": calls, "base_mb": base_mb, "peak_mb": peak_mb,
                   "pandas": pandas_loaded, "kpis_mb": kpis_mb, "visits_mb": peak()}))
 """
+)
 
 
 def child(years: float, no_growth: bool) -> dict:

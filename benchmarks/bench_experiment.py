@@ -19,32 +19,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "lianyungang_2023.yaml"
+from bench_common import BASELINE, PEAK_SOURCE
 
-PARENT = r"""
-import json, resource, sys
+PARENT = (
+    PEAK_SOURCE
+    + r"""
+import json, sys
 from lygsim.cli import main
-
-
-def peak():
-    # VmHWM is this process image's own high-water mark; ru_maxrss can carry the peak of
-    # the process that started it across fork and exec
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "peak_mb": peak()}))
 """
+)
 
 
 def timed(label: str, reps: int, **kw) -> tuple[float, object]:

@@ -7,6 +7,7 @@ import copy
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,36 @@ def write_yaml(tmp_path: Path) -> Callable[..., Path]:
         return dump(tmp_path / name, data)
 
     return write
+
+
+MM2 = Path(__file__).resolve().parents[1] / "scenarios" / "validation" / "mm2_rho08.yaml"
+"""The validation scenario M/M/2 at 80% load, the base of the small option studies."""
+
+
+def three_berth_option(folder: Path, name: str, description: str | None = None) -> Path:
+    """Write ``folder/<name>.yaml``: :data:`MM2` with a third berth (M/M/3)."""
+    about = f"name: {name}" + (f", description: {description}" if description else "")
+    path = folder / f"{name}.yaml"
+    path.write_text(
+        f"extends: {MM2}\nscenario: {{{about}}}\n"
+        "terminals: {queue: {berths: {all: {count: 3}}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_lygsim(
+    *args: str, check: bool = False, timeout: float = 120, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m lygsim ARGS`` in a fresh process, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "lygsim", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+        cwd=cwd,
+    )
 
 
 @contextlib.contextmanager

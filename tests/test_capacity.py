@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import lygsim
+from conftest import three_berth_option
 from lygsim.capacity import (
     horizon_years,
     parse_range,
@@ -85,19 +86,20 @@ def test_horizon_arithmetic():
     g = terminal_growth_factor(sc, "ore", 3)
     assert g == pytest.approx(1.05**3, rel=1e-9)  # every ore stream grows 5% a year
     practical = pd.DataFrame(
-        [("ore", "t", 0.3, 4, 100.0, 110.0, 105.0, 120.0, 1.10, 0.1)],
-        columns=[
-            "terminal",
-            "unit",
-            "threshold",
-            "berths",
-            "throughput_now",
-            "capacity",
-            "capacity_ci_low",
-            "capacity_ci_high",
-            "demand_factor_at_capacity",
-            "headroom",
-        ],
+        [
+            {
+                "terminal": "ore",
+                "unit": "t",
+                "threshold": 0.3,
+                "berths": 4,
+                "throughput_now": 100.0,
+                "capacity": 110.0,
+                "capacity_ci_low": 105.0,
+                "capacity_ci_high": 120.0,
+                "demand_factor_at_capacity": 1.10,
+                "headroom": 0.1,
+            }
+        ]
     )
     h = horizon_years(sc, practical, 2040).iloc[0]
     # 1.05^1 < 1.10 <= 1.05^2: the second year after 2023
@@ -141,11 +143,7 @@ def test_capacity_and_horizon_commands(tmp_path, capsys):
     assert sorted(curve.demand_factor) == [0.5, 0.75, 1.0]
     assert (out / "practical_capacity.csv").is_file()
     assert "practical capacity" in capsys.readouterr().out
-    opt = tmp_path / "three.yaml"
-    opt.write_text(
-        f"extends: {MM2}\nscenario: {{name: three}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n"
-    )
+    opt = three_berth_option(tmp_path, "three")
     assert (
         main(
             [
@@ -173,11 +171,7 @@ def test_capacity_and_horizon_commands(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_study_command(tmp_path, capsys):
-    opt = tmp_path / "three.yaml"
-    opt.write_text(
-        f"extends: {MM2}\nscenario: {{name: three}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n"
-    )
+    three_berth_option(tmp_path, "three")
     study = tmp_path / "study.yaml"
     study.write_text(
         f"name: tiny\nbase: {MM2}\noptions: [three.yaml]\nreps: 3\nseed: 4\ndays: 2000\n"

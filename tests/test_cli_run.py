@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from conftest import run_lygsim
 from lygsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -289,12 +288,7 @@ def test_every_help_is_plain_and_its_set_example_is_real(tmp_path):
     commands = ["validate", "show", "schema", "run", "compare", "calibrate", "capacity"]
     commands += ["horizon", "study", "report"]
     for command in commands:
-        out = subprocess.run(
-            [sys.executable, "-m", "lygsim", command, "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        out = run_lygsim(command, "--help", check=True).stdout
         assert "usage: lygsim" in out
         assert "%%" not in out and "%(" not in out, command
         assert "psa" not in out, command
@@ -303,19 +297,9 @@ def test_every_help_is_plain_and_its_set_example_is_real(tmp_path):
         if "--reps" in out:
             assert f"{MAX_REPS:,}" in out and f"{MAX_HORIZON_DAYS:,.0f}" in out
     for command in ("compare", "capacity"):
-        out = subprocess.run(
-            [sys.executable, "-m", "lygsim", command, "--help"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        out = run_lygsim(command, "--help", check=True).stdout
         assert "95% " in " ".join(out.split())
-    calibrate = subprocess.run(
-        [sys.executable, "-m", "lygsim", "calibrate", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    calibrate = run_lygsim("calibrate", "--help", check=True).stdout
     flat = "".join(calibrate.split())
     assert "--outOUToutputfolder(defaultresults/<scenarioname>/calibration/" in flat
     # the example changes a field the shipped baseline has
@@ -330,16 +314,9 @@ def test_python_m_lygsim_and_help():
         ["show", "--help"],
         ["schema", "--help"],
     ):
-        out = subprocess.run(
-            [sys.executable, "-m", "lygsim", *args], capture_output=True, text=True, check=True
-        ).stdout
+        out = run_lygsim(*args, check=True).stdout
         assert "usage: lygsim" in out
-    out = subprocess.run(
-        [sys.executable, "-m", "lygsim", "run", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = run_lygsim("run", "--help", check=True).stdout
     for flag in ("--seed", "--reps", "--days", "--set", "--out"):
         assert flag in out
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import lygsim
+from conftest import three_berth_option
 from lygsim.cli import main
 from lygsim.errors import SimulationError
 from lygsim.experiment import DONE_FILE, KPIS_FILE, Precision, run_experiment
@@ -252,11 +253,7 @@ def test_paired_interval_is_narrower_than_independent_seeds():
 
 
 def test_compare_command_writes_comparison(tmp_path, capsys):
-    opt = tmp_path / "three.yaml"
-    opt.write_text(
-        f"extends: {MM2}\nscenario: {{name: three_berths}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n"
-    )
+    opt = three_berth_option(tmp_path, "three_berths")
     out = tmp_path / "cmp"
     code = main(
         [
@@ -290,46 +287,16 @@ def test_compare_rejects_one_replication(tmp_path, capsys):
 
 
 def test_non_terminal_output_is_one_line_per_stage(tmp_path, capfd):
-    assert (
-        main(
-            [
-                "run",
-                str(MM1),
-                "--reps",
-                "2",
-                "--days",
-                "300",
-                "--workers",
-                "1",
-                "--out",
-                str(tmp_path),
-            ]
-        )
-        == 0
-    )
+    def run_mm1(*extra: str) -> int:
+        return main(["run", str(MM1), *["--reps", "2", "--days", "300", "--workers", "1"], *extra])
+
+    assert run_mm1("--out", str(tmp_path)) == 0
     err = capfd.readouterr().err
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert any("2 replication(s), seed 1, on this process" in ln for ln in lines)
     assert any("2 computed, 0 reused" in ln for ln in lines)
     assert "\r" not in err  # no progress bar when not on a terminal
-    assert (
-        main(
-            [
-                "run",
-                str(MM1),
-                "--reps",
-                "2",
-                "--days",
-                "300",
-                "--workers",
-                "1",
-                "--out",
-                str(tmp_path),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    assert run_mm1("--out", str(tmp_path), "--quiet") == 0
     captured = capfd.readouterr()
     assert captured.out == "" and captured.err == ""
 

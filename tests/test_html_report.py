@@ -9,14 +9,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
-from conftest import read_only
+from conftest import read_only, run_lygsim, three_berth_option
 from lygsim.cli import main
 from lygsim.errors import ResultsError
 from lygsim.html_report import REPORT_FILE, write_report
@@ -117,12 +116,7 @@ def test_csv_and_manifest_text_is_escaped(run_folder, tmp_path):
 
 def test_comparison_report(tmp_path):
     out = tmp_path / "cmp"
-    option = tmp_path / "mm3.yaml"
-    option.write_text(
-        f"extends: {MM2}\nscenario: {{name: mm3, description: three berths}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n",
-        encoding="utf-8",
-    )
+    option = three_berth_option(tmp_path, "mm3", "three berths")
     args = ["compare", str(MM2), str(option), "--days", "300", "--reps", "3", "--seed", "2"]
     assert main([*args, "--workers", "1", "--quiet", "--out", str(out)]) == 0
     assert main(["report", str(out)]) == 0
@@ -136,11 +130,7 @@ def test_comparison_report(tmp_path):
 def study_folder(tmp_path_factory) -> Path:
     """A tiny option study: M/M/2 against M/M/3, its figures and report."""
     root = tmp_path_factory.mktemp("study")
-    (root / "mm3.yaml").write_text(
-        f"extends: {MM2}\nscenario: {{name: mm3}}\n"
-        "terminals: {queue: {berths: {all: {count: 3}}}}\n",
-        encoding="utf-8",
-    )
+    three_berth_option(root, "mm3")
     (root / "tiny.yaml").write_text(
         f"name: tiny\ndescription: {EVIL!r}\nbase: {MM2}\noptions: [mm3.yaml]\nreps: 2\n"
         "seed: 4\ndays: 300\ndemand: '0.5:1.0:0.25'\ncapacity_reps: 2\nuntil: 2030\n",
@@ -322,13 +312,7 @@ def overloaded_folder(tmp_path_factory) -> tuple[Path, str]:
     mm1 = ROOT / "scenarios" / "validation" / "mm1_rho08.yaml"
     args = ["run", str(mm1), "--days", "565", "--reps", "2", "--workers", "1"]
     args += ["--set", "arrivals.poisson.interarrival_h.mean=8.3333", "--out", str(out)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "lygsim", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    proc = run_lygsim(*args, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return out, proc.stdout
 
@@ -430,13 +414,7 @@ def test_report_on_a_broken_folder_is_one_line_naming_the_file(case, run_folder,
     folder = tmp_path / "run"
     shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("runs"))
     name = _break(folder, case)
-    proc = subprocess.run(
-        [sys.executable, "-m", "lygsim", "report", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_lygsim("report", str(folder))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -448,13 +426,7 @@ def test_report_on_a_read_only_folder_is_one_line(run_folder, tmp_path):
     folder = tmp_path / "run"
     shutil.copytree(run_folder, folder, ignore=shutil.ignore_patterns("runs"))
     with read_only(*[p for p in [folder, *folder.rglob("*")] if p.is_dir()]):
-        proc = subprocess.run(
-            [sys.executable, "-m", "lygsim", "report", str(folder)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        proc = run_lygsim("report", str(folder))
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert str(folder) in proc.stderr and "Traceback" not in proc.stderr

@@ -10,8 +10,6 @@ from __future__ import annotations
 import copy
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import BASE_SCENARIO, NAUTICAL, dump, read_only
+from conftest import BASE_SCENARIO, NAUTICAL, dump, read_only, run_lygsim
 from lygsim.cli import main
 from lygsim.loader import load_scenario
 
@@ -1467,13 +1465,7 @@ def test_devices_links_and_huge_files(tmp_path: Path, case: Case) -> None:
     """In a subprocess with a timeout: a regression would block on a pipe or read forever."""
     path = case.build(tmp_path)
     start = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "lygsim", case.command, str(path), *case.args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-    )
+    proc = run_lygsim(case.command, str(path), *case.args, timeout=30, cwd=tmp_path)
     elapsed = time.monotonic() - start
     _check_output(path, case, proc.returncode, proc.stdout, proc.stderr, elapsed)
 

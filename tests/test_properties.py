@@ -32,19 +32,11 @@ from hypothesis import strategies as st
 
 from helpers_model import SIZE_NAMES, build, fitting_sizes, scenario_dict, validate
 from lygsim.model.nautical import Channel
-from lygsim.records import Records
+from lygsim.records import TIME_FIELDS, Records
 from lygsim.scenario import Scenario
 from lygsim.simulation import simulate
 
-TIMES = [
-    "arrived_h",
-    "assigned_h",
-    "entered_h",
-    "berthed_h",
-    "handling_start_h",
-    "handling_end_h",
-    "departed_h",
-]
+TIMES = ["arrived_h", *TIME_FIELDS]
 WAIT_COLUMNS = ("wait_berth_h", "wait_tide_h", "wait_weather_h")
 DELAY_COLUMNS = (
     "delay_yard_h",

@@ -25,13 +25,14 @@ __all__ = [
     "ScenarioError",
 ]
 
+# the module that defines each public name (under the same name)
 _LAZY = {
-    "load_scenario": ("lygsim.loader", "load_scenario"),
-    "simulate": ("lygsim.simulation", "simulate"),
-    "run_experiment": ("lygsim.experiment", "run_experiment"),
-    "compare": ("lygsim.comparison", "compare"),
-    "LygsimError": ("lygsim.errors", "LygsimError"),
-    "ScenarioError": ("lygsim.errors", "ScenarioError"),
+    "load_scenario": "lygsim.loader",
+    "simulate": "lygsim.simulation",
+    "run_experiment": "lygsim.experiment",
+    "compare": "lygsim.comparison",
+    "LygsimError": "lygsim.errors",
+    "ScenarioError": "lygsim.errors",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,8 +47,7 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'lygsim' has no attribute '{name}'")

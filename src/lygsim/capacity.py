@@ -137,7 +137,7 @@ def scale_demand(
             arr = arrivals[s]
             if isinstance(arr, PoissonArrivals):
                 arrivals[s] = arr.model_copy(update={"scale": arr.scale * k})
-            else:
+            elif isinstance(arr, RenewalArrivals):
                 arrivals[s] = arr.model_copy(
                     update={"interarrival_h": arr.interarrival_h.scaled(1.0 / k)}
                 )

@@ -261,7 +261,7 @@ def _add_experiment_args(
     _add_set(p)
 
 
-def _add_new_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_new_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "new",
         help="write a small, commented scenario for your own port",

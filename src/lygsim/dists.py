@@ -14,7 +14,7 @@ import math
 from array import array
 from collections.abc import Callable
 from statistics import NormalDist
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -46,6 +46,13 @@ FiniteFloat = Annotated[Number, Field(ge=-MAX_PARAMETER, le=MAX_PARAMETER)]
 
 class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    _scaled_fields: ClassVar[tuple[str, ...]] = ()
+    """The fields that :meth:`scaled` multiplies: those in the unit of the drawn values."""
+    doc_parameters: ClassVar[str] = ""
+    """The parameters and their bounds, for the scenario reference."""
+    doc_notes: ClassVar[str] = ""
+    """What to know when choosing it, for the scenario reference."""
 
     @property
     def mean(self) -> float:  # pragma: no cover - overridden
@@ -82,16 +89,63 @@ class _Dist(BaseModel):
         """Draw one value."""
         return float(self.sample_n(rng, 1)[0])
 
-    def scaled(self, factor: float) -> Dist:
+    def scaled(self, factor: float) -> Self:
         """Return the same shape with every value multiplied by ``factor`` (> 0)."""
-        raise NotImplementedError  # pragma: no cover
+        values = dict(self)
+        for name in self._scaled_fields:
+            value = values[name]
+            values[name] = (
+                [v * factor for v in value] if isinstance(value, list) else value * factor
+            )
+        # validated again, so that scaling cannot carry a parameter out of its bounds
+        return self.model_validate(values)
+
+
+def _cv(sd: float, mean: float) -> float:
+    return sd / abs(mean) if mean else 0.0
+
+
+class _ByMean(_Dist):
+    """A distribution with a ``mean`` parameter (the field ``mean_``, beside the property)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    _scaled_fields: ClassVar[tuple[str, ...]] = ("mean_",)
+
+    if TYPE_CHECKING:
+        # each subclass declares the field with its own bounds
+        mean_: float
+
+    @property
+    def mean(self) -> float:  # noqa: D102
+        return self.mean_
+
+
+class _Interval(_Dist):
+    """A distribution on the closed interval [low, high]."""
+
+    if TYPE_CHECKING:
+        # each subclass declares the fields, in the order its YAML form lists them
+        low: float
+        high: float
+
+    @property
+    def minimum(self) -> float:  # noqa: D102
+        return self.low
+
+    @property
+    def maximum(self) -> float:  # noqa: D102
+        return self.high
 
 
 class Constant(_Dist):
     """Always the same value."""
 
+    doc_parameters = "value"
+    doc_notes = "always the same value"
+
     dist: Literal["constant"]
     value: FiniteFloat
+    _scaled_fields = ("value",)
 
     @property
     def mean(self) -> float:  # noqa: D102
@@ -115,20 +169,15 @@ class Constant(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return np.full(n, self.value)
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Constant(dist="constant", value=self.value * factor)
 
-
-class Exponential(_Dist):
+class Exponential(_ByMean):
     """Exponential with the given mean (cv = 1)."""
+
+    doc_parameters = "mean > 0"
+    doc_notes = "cv = 1; unbounded above"
 
     dist: Literal["exponential"]
     mean_: PositiveFloat = Field(alias="mean")
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @property
-    def mean(self) -> float:  # noqa: D102
-        return self.mean_
 
     @property
     def cv(self) -> float:  # noqa: D102
@@ -140,21 +189,16 @@ class Exponential(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.exponential(self.mean_, n)
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Exponential(dist="exponential", mean=self.mean_ * factor)
 
-
-class Erlang(_Dist):
+class Erlang(_ByMean):
     """Erlang-k: the sum of k exponential phases, cv = 1/sqrt(k)."""
+
+    doc_parameters = "k in [1, 1000], mean > 0"
+    doc_notes = "cv = 1/sqrt(k); unbounded above"
 
     dist: Literal["erlang"]
     k: Annotated[Integer, Field(ge=1, le=1000)]
     mean_: PositiveFloat = Field(alias="mean")
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @property
-    def mean(self) -> float:  # noqa: D102
-        return self.mean_
 
     @property
     def cv(self) -> float:  # noqa: D102
@@ -166,29 +210,21 @@ class Erlang(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.gamma(self.k, self.mean_ / self.k, n)
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Erlang(dist="erlang", k=self.k, mean=self.mean_ * factor)
 
-
-class _MeanCv(_Dist):
+class _MeanCv(_ByMean):
     mean_: PositiveFloat = Field(alias="mean")
     cv_: Annotated[Number, Field(gt=0, le=10)] = Field(alias="cv")
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @property
-    def mean(self) -> float:  # noqa: D102
-        return self.mean_
 
     @property
     def cv(self) -> float:  # noqa: D102
         return self.cv_
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return type(self)(dist=self.dist, mean=self.mean_ * factor, cv=self.cv_)  # type: ignore[attr-defined]
-
 
 class Gamma(_MeanCv):
     """Gamma given by its mean and coefficient of variation."""
+
+    doc_parameters = "mean > 0, cv in (0, 10]"
+    doc_notes = "unbounded above"
 
     dist: Literal["gamma"]
 
@@ -203,34 +239,38 @@ class Gamma(_MeanCv):
 class Lognormal(_MeanCv):
     """Lognormal given by its mean and coefficient of variation (not by mu and sigma)."""
 
+    doc_parameters = "mean > 0, cv in (0, 10]"
+    doc_notes = "mean and cv of the values, not of their log; unbounded above"
+
     dist: Literal["lognormal"]
 
-    def quantile(self, p: float) -> float:  # noqa: D102
+    def _mu_sigma(self) -> tuple[float, float]:
         sigma2 = math.log1p(self.cv_**2)
-        mu = math.log(self.mean_) - sigma2 / 2
-        return math.exp(mu + math.sqrt(sigma2) * NormalDist().inv_cdf(p))
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def quantile(self, p: float) -> float:  # noqa: D102
+        mu, sigma = self._mu_sigma()
+        return math.exp(mu + sigma * NormalDist().inv_cdf(p))
 
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
-        sigma2 = math.log1p(self.cv_**2)
-        mu = math.log(self.mean_) - sigma2 / 2
-        return rng.lognormal(mu, math.sqrt(sigma2), n)
+        mu, sigma = self._mu_sigma()
+        return rng.lognormal(mu, sigma, n)
 
 
-class Normal(_Dist):
+class Normal(_ByMean):
     """Normal; only for quantities that may be negative, such as liner lateness."""
+
+    doc_parameters = "mean, sd >= 0"
+    doc_notes = "may be negative: only for lateness; unbounded"
 
     dist: Literal["normal"]
     mean_: FiniteFloat = Field(alias="mean")
     sd: NonNegFloat
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    @property
-    def mean(self) -> float:  # noqa: D102
-        return self.mean_
+    _scaled_fields = ("mean_", "sd")
 
     @property
     def cv(self) -> float:  # noqa: D102
-        return self.sd / abs(self.mean_) if self.mean_ else 0.0
+        return _cv(self.sd, self.mean_)
 
     @property
     def minimum(self) -> float:  # noqa: D102
@@ -246,16 +286,17 @@ class Normal(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.normal(self.mean_, self.sd, n)
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Normal(dist="normal", mean=self.mean_ * factor, sd=self.sd * factor)
 
-
-class Uniform(_Dist):
+class Uniform(_Interval):
     """Uniform on [low, high]."""
+
+    doc_parameters = "low <= high"
+    doc_notes = "bounded: values in [low, high]"
 
     dist: Literal["uniform"]
     low: FiniteFloat
     high: FiniteFloat
+    _scaled_fields = ("low", "high")
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -269,16 +310,7 @@ class Uniform(_Dist):
 
     @property
     def cv(self) -> float:  # noqa: D102
-        sd = (self.high - self.low) / math.sqrt(12)
-        return sd / abs(self.mean) if self.mean else 0.0
-
-    @property
-    def minimum(self) -> float:  # noqa: D102
-        return self.low
-
-    @property
-    def maximum(self) -> float:  # noqa: D102
-        return self.high
+        return _cv((self.high - self.low) / math.sqrt(12), self.mean)
 
     def quantile(self, p: float) -> float:  # noqa: D102
         return self.low + p * (self.high - self.low)
@@ -286,17 +318,18 @@ class Uniform(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.uniform(self.low, self.high, n)
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Uniform(dist="uniform", low=self.low * factor, high=self.high * factor)
 
-
-class Triangular(_Dist):
+class Triangular(_Interval):
     """Triangular with minimum ``low``, mode ``mode`` and maximum ``high``."""
+
+    doc_parameters = "low <= mode <= high, low < high"
+    doc_notes = "bounded: values in [low, high]"
 
     dist: Literal["triangular"]
     low: FiniteFloat
     mode: FiniteFloat
     high: FiniteFloat
+    _scaled_fields = ("low", "mode", "high")
 
     @model_validator(mode="after")
     def _order(self) -> Triangular:
@@ -312,15 +345,7 @@ class Triangular(_Dist):
     def cv(self) -> float:  # noqa: D102
         a, c, b = self.low, self.mode, self.high
         var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18
-        return math.sqrt(var) / abs(self.mean) if self.mean else 0.0
-
-    @property
-    def minimum(self) -> float:  # noqa: D102
-        return self.low
-
-    @property
-    def maximum(self) -> float:  # noqa: D102
-        return self.high
+        return _cv(math.sqrt(var), self.mean)
 
     def quantile(self, p: float) -> float:  # noqa: D102
         a, c, b = self.low, self.mode, self.high
@@ -331,21 +356,17 @@ class Triangular(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.triangular(self.low, self.mode, self.high, n)
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Triangular(
-            dist="triangular",
-            low=self.low * factor,
-            mode=self.mode * factor,
-            high=self.high * factor,
-        )
-
 
 class Empirical(_Dist):
     """Values drawn from a list, with optional weights (relative, not necessarily summing to 1)."""
 
+    doc_parameters = "values, weights (optional, > 0; as many as values)"
+    doc_notes = "weights are relative; at most 10,000 values"
+
     dist: Literal["empirical"]
     values: Annotated[list[FiniteFloat], Field(min_length=1, max_length=10_000)]
     weights: Annotated[list[PositiveFloat], Field(max_length=10_000)] | None = None
+    _scaled_fields = ("values",)
 
     @model_validator(mode="after")
     def _same_length(self) -> Empirical:
@@ -369,8 +390,7 @@ class Empirical(_Dist):
     def cv(self) -> float:  # noqa: D102
         p, v = self._p(), np.asarray(self.values)
         m = float(np.dot(p, v))
-        sd = math.sqrt(max(float(np.dot(p, (v - m) ** 2)), 0.0))
-        return sd / abs(m) if m else 0.0
+        return _cv(math.sqrt(max(float(np.dot(p, (v - m) ** 2)), 0.0)), m)
 
     @property
     def minimum(self) -> float:  # noqa: D102
@@ -389,11 +409,6 @@ class Empirical(_Dist):
     def sample_n(self, rng: np.random.Generator, n: int) -> np.ndarray:  # noqa: D102
         return rng.choice(np.asarray(self.values, dtype=float), size=n, p=self._p())
 
-    def scaled(self, factor: float) -> Dist:  # noqa: D102
-        return Empirical(
-            dist="empirical", values=[v * factor for v in self.values], weights=self.weights
-        )
-
 
 def _gamma_quantile(mean: float, shape: float, p: float) -> float:
     # Wilson-Hilferty: the cube root of a gamma variable is nearly normal; within a few
@@ -409,17 +424,19 @@ Dist = Annotated[
 ]
 """Any distribution, chosen by its ``dist`` tag."""
 
-DIST_NAMES = (
-    "constant",
-    "exponential",
-    "erlang",
-    "gamma",
-    "lognormal",
-    "normal",
-    "uniform",
-    "triangular",
-    "empirical",
-)
+DIST_CLASSES: dict[str, type[_Dist]] = {
+    "constant": Constant,
+    "exponential": Exponential,
+    "erlang": Erlang,
+    "gamma": Gamma,
+    "lognormal": Lognormal,
+    "normal": Normal,
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "empirical": Empirical,
+}
+"""Each distribution's class by its ``dist`` tag."""
+DIST_NAMES = tuple(DIST_CLASSES)
 
 _BLOCK = 1024
 

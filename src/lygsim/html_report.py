@@ -20,7 +20,7 @@ import pandas as pd
 
 from lygsim import __version__
 from lygsim.errors import ResultsError
-from lygsim.report import COMPARE_METRICS, write_text
+from lygsim.report import COMPARE_METRICS, TERMINAL_KPIS, finite_number, write_text
 from lygsim.results import Kind, ResultsFolder
 from lygsim.scopes import Scope, of_scope, terminal_rows
 
@@ -58,18 +58,7 @@ div.warning p { margin: 0.2rem 0; }
 """
 
 # (metric, column title, kind): kind sets the number format
-KPI_COLUMNS = [
-    ("calls", "calls", "count"),
-    ("throughput", "throughput", "count"),
-    ("berth_occupancy", "berth occupancy", "pct"),
-    ("mean_wait_h", "mean wait (h)", "h"),
-    ("p95_wait_h", "95th pct wait (h)", "h"),
-    ("mean_service_h", "mean service (h)", "h"),
-    ("wait_service_ratio", "W/S", "ratio"),
-    ("mean_queue_length", "mean queue (ships)", "h"),
-    ("offered_load", "offered load", "ratio"),
-    ("yard_utilisation", "yard use", "pct"),
-]
+KPI_COLUMNS = [(metric, title, kind) for metric, _, title, kind in TERMINAL_KPIS]
 WAIT_CAUSES = [
     ("mean_wait_h", "mean wait"),
     ("mean_wait_berth_h", "berth"),
@@ -165,20 +154,14 @@ def _num(value: Any, kind: str) -> str:
     return _unsigned_zero(_num_text(value, kind))
 
 
+# number formats by kind (hours and other kinds: the default), for values and for changes
+_VALUE_FORMATS = {"count": "{:,.0f}", "pct": "{:.1%}", "ratio": "{:.3f}"}
+_DELTA_FORMATS = {"count": "{:+,.0f}", "ratio": "{:+.3f}"}
+
+
 def _num_text(value: Any, kind: str) -> str:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    if not math.isfinite(v):
-        return "-"
-    if kind == "count":
-        return f"{v:,.0f}"
-    if kind == "pct":
-        return f"{v:.1%}"
-    if kind == "ratio":
-        return f"{v:.3f}"
-    return f"{v:,.1f}"
+    v = finite_number(value)
+    return "-" if v is None else _VALUE_FORMATS.get(kind, "{:,.1f}").format(v)
 
 
 def _cell(mean: Any, lo: Any, hi: Any, kind: str, css: str = "num") -> str:
@@ -402,16 +385,14 @@ def _long_rows(records: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def _finite(v: Any) -> bool:
-    try:
-        return math.isfinite(float(v))
-    except (TypeError, ValueError):
-        return False
+    return finite_number(v) is not None
 
 
 def _comparison_row(term: str, name: str, r: Mapping[str, Any], kind: str) -> str:
     delta_kind = "pp" if kind == "pct" else kind
     sig = bool(r.get("significant"))
     rel = r.get("rel_change")
+    rel_text = f"{float(rel):+.1%}" if rel is not None and _finite(rel) else "-"
     unit = "%" if kind == "pct" else r.get("unit", "")
     return (
         f'<tr class="{"sig" if sig else ""}">'
@@ -421,12 +402,12 @@ def _comparison_row(term: str, name: str, r: Mapping[str, Any], kind: str) -> st
         f'<td class="num{" sig" if sig else ""}">{esc(_delta(r["delta"], delta_kind))}'
         f'<span class="ci">[{esc(_delta(r["delta_ci_low"], delta_kind))}, '
         f"{esc(_delta(r['delta_ci_high'], delta_kind))}]</span></td>"
-        f'<td class="num">{esc(f"{float(rel):+.1%}" if _finite(rel) else "-")}</td>'
+        f'<td class="num">{esc(rel_text)}</td>'
         f'<td class="num">{"*" if sig else ""}</td></tr>'
     )
 
 
-def _comparison_section(table: pd.DataFrame, systems: Sequence[tuple[str, str]] = ()) -> str:
+def _comparison_section(table: pd.DataFrame) -> str:
     labels = dict(COMPARE_METRICS)
     kinds = {
         "throughput": "count",
@@ -477,16 +458,12 @@ def _delta(value: Any, kind: str) -> str:
 
 
 def _delta_text(value: Any, kind: str) -> str:
-    if not _finite(value):
+    v = finite_number(value)
+    if v is None:
         return "-"
-    v = float(value)
-    if kind == "pp":
+    if kind == "pp":  # a change of a share, in percentage points
         return f"{v * 100:+.2f} pp"
-    if kind == "count":
-        return f"{v:+,.0f}"
-    if kind == "ratio":
-        return f"{v:+.3f}"
-    return f"{v:+.2f}"
+    return _DELTA_FORMATS.get(kind, "{:+.2f}").format(v)
 
 
 def _capacity_value(value: Any, unit: str) -> str:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeGuard, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -78,7 +78,7 @@ class Origins:
         self.source = source
         self.kids: dict[Any, Origins] = {}
 
-    def set(self, loc: Iterable[Any], source: str) -> None:
+    def record(self, loc: Iterable[Any], source: str) -> None:
         """Record that ``source`` set the whole value at ``loc``."""
         *parents, last = list(loc)
         node = self
@@ -163,10 +163,10 @@ def _track(
         elif _merges(old, value):
             _track(old, value, here, org, src)
         else:
-            org.set(here, src)
+            org.record(here, src)
 
 
-def _merges(old: Any, value: Any) -> bool:
+def _merges(old: Any, value: Any) -> TypeGuard[Mapping[str, Any]]:
     """Whether :func:`deep_merge` merges ``value`` into ``old`` key by key (or replaces it)."""
     return (
         isinstance(value, Mapping)
@@ -520,7 +520,7 @@ def load_with_origins(path: str | Path, overrides: Iterable[str] = ()) -> tuple[
     if overrides:
         data = apply_overrides(data, overrides, str(path))
         for item in overrides:  # a value given with --set is the top file's
-            origins.set(_parse_path(item.partition("=")[0].strip()), str(path))
+            origins.record(_parse_path(item.partition("=")[0].strip()), str(path))
     return validate_data(data, str(path), origins), origins
 
 

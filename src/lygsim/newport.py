@@ -18,8 +18,13 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from lygsim.errors import UsageError
 from lygsim.scenario import UNITS, Cargo
@@ -107,109 +112,30 @@ class Kind:
 
 
 _SHIP_SIZE = "estimate: typical of the class"
-KINDS: dict[Cargo, Kind] = {
-    k.cargo: k
-    for k in (
-        Kind(
-            Cargo.container, "quay", 70000, 300, 13.5, 4, "quay crane",
-            Tri(30, 42, 51), Tri(0.75, 0.85, 0.95), Tri(1.5, 2, 3), Tri(1, 1.5, 2),
-            "container_ship", "4,500 TEU panamax, regional and trunk services",
-            55000, 260, 12.8, (600, 0.5), 156, 0.7, 0.5, 0.10, 0.6,
-            {
-                "equipment": "OTS: up to 4 cranes per ship",
-                "rate": "25-30 moves/h x ~1.5 TEU per move (OTS, JTS 165)",
-                "efficiency": "estimate: breaks, hatch covers, crane interference",
-                "berthing_h": "JTS 165: berthing + unberthing 3-5 h per call",
-                "call_size": "OTS: about capacity/8 moved per call (4,500/8 ~ 560)",
-                "dwell": "OTS: laden 3-7 days, empties 10-20 days; mostly laden",
-                "import_share": "estimate: about half of the moves are discharges",
-                "thresholds": "OTS (after PIANC): containers W/S 0.10; occupancy 0.5-0.7 (JTS 165)",
-            },
-            ("capacity_teu", 4500),
-        ),
-        Kind(
-            Cargo.ore, "ore", 200000, 300, 19.0, 3, "grab unloader",
-            Tri(1500, 2000, 2500), Tri(0.6, 0.7, 0.8), Tri(2, 3, 4), Tri(1.5, 2, 3),
-            "capesize", "capesize ore carrier",
-            180000, 292, 18.2, Tri(150000, 172000, 180000), 480, 0.6, 1.0, 0.30, 0.6,
-            {
-                "equipment": "estimate: 3 grab unloaders per berth",
-                "rate": "PRESS: unloaders rated 1,500-2,750 t/h",
-                "efficiency": "estimate: clean-up and hold changes",
-                "berthing_h": "estimate: large bulk ships need more tugs and time",
-                "call_size": "estimate: near full loads",
-                "dwell": "estimate: imported ore sits about 20 days at Chinese ports",
-                "import_share": "imports only",
-                "thresholds": "OTS: dry bulk W/S 0.30; occupancy 0.4-0.7 by berths",
-            },
-        ),
-        Kind(
-            Cargo.crude, "crude", 160000, 285, 17.5, 4, "loading arm",
-            Tri(1200, 1500, 1800), Tri(0.7, 0.8, 0.9), Tri(3, 4, 6), Tri(1.5, 2, 3),
-            "suezmax", "suezmax crude tanker",
-            160000, 274, 17.0, Tri(120000, 140000, 150000), 240, 0.5, 1.0, 0.50, 0.5,
-            {
-                "equipment": "estimate: four 16-inch loading arms",
-                "rate": "estimate: ship-pump limited, ~6,000 t/h for the berth",
-                "efficiency": "estimate: crude-oil washing and stripping",
-                "berthing_h": "estimate: mooring, hoses, gauging and sampling",
-                "call_size": "estimate: near full loads",
-                "dwell": "estimate: about 10 days of refinery feed",
-                "import_share": "imports only",
-                "thresholds": "OTS: liquid bulk W/S 0.30-0.50, occupancy about 0.5",
-            },
-        ),
-        Kind(
-            Cargo.dry_bulk, "bulk", 70000, 240, 14.0, 3, "grab crane",
-            Tri(500, 700, 900), Tri(0.5, 0.65, 0.8), Tri(2, 2.5, 3.5), Tri(1, 1.5, 2),
-            "handymax", "handymax bulk carrier (coal, grain, steel, fertiliser)",
-            55000, 190, 11.5, Tri(40000, 48000, 55000), 336, 0.7, 0.7, 0.30, 0.6,
-            {
-                "equipment": "estimate: portal cranes with grabs",
-                "rate": "estimate: grab cranes of 25-40 t",
-                "efficiency": "estimate: trimming, clean-up, mixed cargo",
-                "berthing_h": "estimate: mooring and tugs, no published figure",
-                "call_size": "estimate: most of the 55,000 t (OTS) deadweight",
-                "dwell": "estimate: about two weeks",
-                "import_share": "estimate: mostly imports",
-                "thresholds": "OTS: dry bulk W/S 0.30; occupancy 0.4-0.7 by berths",
-            },
-        ),
-        Kind(
-            Cargo.liquid_bulk, "tanker", 50000, 200, 12.5, 3, "loading arm",
-            Tri(400, 550, 700), Tri(0.55, 0.65, 0.75), Tri(2, 3, 4), Tri(1, 1.5, 2),
-            "mr_tanker", "MR product and chemical tanker",
-            50000, 183, 12.0, Tri(25000, 35000, 45000), 168, 0.6, 0.5, 0.30, 0.5,
-            {
-                "equipment": "estimate: loading arms per berth",
-                "rate": "estimate: ship-pump limited, ~1,150 t/h per call",
-                "efficiency": "estimate: several grades per call, line flushing",
-                "berthing_h": "estimate: mooring, hoses, inspection",
-                "call_size": "estimate: part of the 50,000 t deadweight",
-                "dwell": "estimate: about a week",
-                "import_share": "estimate: products in, products out",
-                "thresholds": "OTS: liquid bulk W/S 0.30-0.50, occupancy about 0.5",
-            },
-        ),
-        Kind(
-            Cargo.roro, "ramp", 40000, 240, 11.0, 1, "stern ramp",
-            Tri(100, 150, 200), Tri(0.6, 0.7, 0.8), Tri(2, 2.5, 3), Tri(1, 1.5, 2),
-            "pctc", "pure car and truck carrier",
-            20000, 200, 9.5, Tri(1200, 1800, 2400), 120, 0.6, 1.0, 0.50, 0.6,
-            {
-                "equipment": "one stern ramp",
-                "rate": "PRESS: about 100-200 vehicles/h over the ramp",
-                "efficiency": "estimate: driver gangs, lashing, deck changes",
-                "berthing_h": "estimate: mooring and tugs, no published figure",
-                "call_size": "estimate: PCTCs load at several ports",
-                "dwell": "estimate: about 5 days in the car park",
-                "import_share": "every vehicle passes the car park",
-                "thresholds": "estimate: no published value for ro-ro",
-            },
-            ("capacity_ceu", 6500),
-        ),
-    )
-}  # fmt: skip
+_TRIANGULAR = ("rate", "efficiency", "berthing_h", "unberthing_h")
+
+
+def _kind(cargo: str, row: Mapping[str, Any]) -> Kind:
+    """One cargo kind's template from its entry in ``new_port_kinds.yaml``."""
+    values = dict(row)
+    for name in _TRIANGULAR:
+        values[name] = Tri(*values[name])
+    size = values["call_size"]
+    values["call_size"] = (size["mean"], size["cv"]) if isinstance(size, Mapping) else Tri(*size)
+    if "capacity" in values:
+        ((unit, capacity),) = values["capacity"].items()
+        values["capacity"] = (unit, capacity)
+    return Kind(cargo=Cargo(cargo), **values)
+
+
+def _load_kinds() -> dict[Cargo, Kind]:
+    # the values and their sources are a table, kept as data beside this module
+    text = resources.files("lygsim").joinpath("new_port_kinds.yaml").read_text(encoding="utf-8")
+    return {Cargo(cargo): _kind(cargo, row) for cargo, row in yaml.safe_load(text).items()}
+
+
+KINDS: dict[Cargo, Kind] = _load_kinds()
+"""The template of each cargo kind."""
 
 
 def target_occupancy(berths: int) -> float:
@@ -424,8 +350,6 @@ def write_new(
     if path.exists() and not force:
         raise UsageError(f"lygsim new: {path} exists; choose another --out or add --force")
     text = scenario_text(name, terminals)
-    import yaml
-
     validate_data(yaml.safe_load(text), str(path))  # never write a file that fails
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -11,7 +11,7 @@ import math
 import os
 import platform
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -22,15 +22,26 @@ import pandas as pd
 from lygsim import __version__
 from lygsim.scopes import Scope, of_scope, terminal_rows
 
+TERMINAL_KPIS: list[tuple[str, str | None, str, str]] = [
+    ("calls", "calls", "calls", "count"),
+    ("throughput", "throughput", "throughput", "count"),
+    ("berth_occupancy", "occupancy", "berth occupancy", "pct"),
+    ("mean_wait_h", "wait h", "mean wait (h)", "h"),
+    ("p95_wait_h", "p95 wait h", "95th pct wait (h)", "h"),
+    ("mean_service_h", "service h", "mean service (h)", "h"),
+    ("wait_service_ratio", "W/S", "W/S", "ratio"),
+    ("mean_queue_length", None, "mean queue (ships)", "h"),
+    ("offered_load", None, "offered load", "ratio"),
+    ("yard_utilisation", "yard", "yard use", "pct"),
+]
+"""The terminals' KPIs as reported: (metric, short label or None where the console table
+leaves it out, column title in the HTML report, kind); the kind sets the number format."""
+_CONSOLE_FORMATS = {"count": "{:,.0f}", "pct": "{:.2f}", "h": "{:.1f}", "ratio": "{:.3f}"}
+SHORT_LABELS = {metric: label for metric, label, _, _ in TERMINAL_KPIS if label is not None}
 KEY_METRICS = [
-    ("calls", "calls", "{:,.0f}"),
-    ("throughput", "throughput", "{:,.0f}"),
-    ("berth_occupancy", "occupancy", "{:.2f}"),
-    ("mean_wait_h", "wait h", "{:.1f}"),
-    ("p95_wait_h", "p95 wait h", "{:.1f}"),
-    ("mean_service_h", "service h", "{:.1f}"),
-    ("wait_service_ratio", "W/S", "{:.3f}"),
-    ("yard_utilisation", "yard", "{:.2f}"),
+    (metric, label, _CONSOLE_FORMATS[kind])
+    for metric, label, _, kind in TERMINAL_KPIS
+    if label is not None
 ]
 
 
@@ -58,7 +69,7 @@ SHUTTLE_LINES = [
 
 
 @contextmanager
-def atomic_path(path: Path):  # type: ignore[no-untyped-def]
+def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; on success it is renamed to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,10 +255,8 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
 
 
 COMPARE_METRICS = [
-    ("throughput", "throughput"),
-    ("berth_occupancy", "occupancy"),
-    ("mean_wait_h", "wait h"),
-    ("wait_service_ratio", "W/S"),
+    (metric, SHORT_LABELS[metric])
+    for metric in ("throughput", "berth_occupancy", "mean_wait_h", "wait_service_ratio")
 ]
 
 
@@ -265,17 +274,23 @@ SERVICE_METRICS = {
 BIG_METRICS = ("throughput", "teu_carried_out", "teu_rolled_over")
 
 
+def finite_number(value: Any) -> float | None:
+    """``value`` as a float, or None if it is missing, not a number, NaN or infinite."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 def _compare_number(value: Any, big: bool) -> str:
     """A number for the compare table: counts whole, others to 3 decimals, never '-0.000'.
 
     Values too small for 3 decimals keep 3 significant digits; values of 10,000 and more
     are shown whole, with thousands separators.
     """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "-"
-    if not math.isfinite(v):
+    v = finite_number(value)
+    if v is None:
         return "-"
     if big or abs(v) >= 1e4:
         text = f"{v:,.0f}"

@@ -12,13 +12,13 @@ A terminal's cargo kind fixes its unit: containers in TEU, ro-ro in vehicles, th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from lygsim.dists import Dist, Integer, Number
+from lygsim.dists import Constant, Dist, Integer, Number
 from lygsim.rules import RULES, Dispatch, FirstComeFirstServed
 
 MAX_HORIZON_DAYS = 36600.0
@@ -49,7 +49,8 @@ def _in_dates(value: dt.date) -> dt.date:
     return value
 
 
-def _each_once(values: list[Any]) -> list[Any]:
+def each_once(values: list[Any]) -> list[Any]:
+    """A list validator: refuses a value listed twice."""
     seen: set[Any] = set()
     for v in values:
         if v in seen:
@@ -64,12 +65,12 @@ Fraction = Annotated[Number, Field(gt=0, le=1)]
 Growth = Annotated[Number, Field(gt=-1, le=1)]
 Factor = Annotated[Number, Field(gt=0, le=100)]
 Weekday = Annotated[Integer, Field(ge=0, le=6)]
-Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), AfterValidator(_each_once)]
+Weekdays = Annotated[list[Weekday], Field(min_length=1, max_length=7), AfterValidator(each_once)]
 HourOfDay = Annotated[Number, Field(ge=0, lt=24)]
 Dwt = Annotated[Number, Field(gt=0, le=MAX_DWT_T)]
 Loa = Annotated[Number, Field(gt=0, le=MAX_LOA_M)]
 Draft = Annotated[Number, Field(gt=0, le=MAX_DRAFT_M)]
-Names = Annotated[list[Name], AfterValidator(_each_once)]
+Names = Annotated[list[Name], AfterValidator(each_once)]
 
 
 class Cargo(StrEnum):
@@ -101,11 +102,15 @@ UNIT_NOTE = (
 class Model(BaseModel):
     """Base of every scenario model: frozen, unknown keys rejected, defaults validated."""
 
-    # validate_default: defaults such as ``{"dist": "constant", "value": 1.0}`` must become
-    # distributions, or the validators below would see plain dicts.
+    # validate_default: a default must pass the same checks as a value written in YAML
     model_config = ConfigDict(
         frozen=True, extra="forbid", populate_by_name=True, validate_default=True
     )
+
+
+def _constant(value: float) -> Callable[[], Constant]:
+    """A default factory for a distribution field that defaults to a constant."""
+    return lambda: Constant(dist="constant", value=value)
 
 
 def _nonneg(name: str, d: object) -> None:
@@ -296,7 +301,7 @@ class ScheduledArrivals(Model):
         1, description="The timetable repeats every this many weeks (1-52)."
     )
     lateness_h: Dist = Field(
-        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        default_factory=_constant(0.0),
         description="Deviation from the timetable in hours (negative = early); mean within "
         "+-720 h.",
     )
@@ -329,17 +334,17 @@ class BerthGroup(Model):
         "(mean at most 20,000)."
     )
     efficiency: Dist = Field(
-        default_factory=lambda: {"dist": "constant", "value": 1.0},
+        default_factory=_constant(1.0),
         description="Share of the rate achieved in a call: every value in (0, 1], so only "
         "constant, uniform, triangular or empirical within (0, 1].",
     )
     berthing_h: Dist = Field(
-        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        default_factory=_constant(0.0),
         description="Hours from arrival at the berth to the start of handling (mooring, "
         "formalities); mean at most 720 h.",
     )
     unberthing_h: Dist = Field(
-        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        default_factory=_constant(0.0),
         description="Hours from the end of handling to leaving the berth; mean at most 720 h.",
     )
 
@@ -595,7 +600,7 @@ class TransferDemand(Model):
         1, description="TEU per booking; each batch is tracked as one (1-500)."
     )
     from_shanghai_teu_per_sailing: Dist = Field(
-        default_factory=lambda: {"dist": "constant", "value": 0.0},
+        default_factory=_constant(0.0),
         description="Northbound TEU on each sailing, rounded and capped at the capacity.",
     )
 
@@ -1128,6 +1133,6 @@ def _key_clash(key: str, terminals: dict[str, Terminal]) -> str | None:
     return None
 
 
-def _unknown(what: str, name: str, known: object) -> str:
-    names = sorted(known) if hasattr(known, "__iter__") else []  # type: ignore[call-overload]
+def _unknown(what: str, name: str, known: Iterable[str]) -> str:
+    names = sorted(known)
     return f"unknown {what} '{name}' (known: {', '.join(names) or 'none'})"

@@ -118,26 +118,8 @@ def reference_markdown() -> str:
         "| dist | parameters | notes |",
         "|---|---|---|",
     ]
-    notes = {
-        "constant": ("value", "always the same value"),
-        "exponential": ("mean > 0", "cv = 1; unbounded above"),
-        "erlang": ("k in [1, 1000], mean > 0", "cv = 1/sqrt(k); unbounded above"),
-        "gamma": ("mean > 0, cv in (0, 10]", "unbounded above"),
-        "lognormal": (
-            "mean > 0, cv in (0, 10]",
-            "mean and cv of the values, not of their log; unbounded above",
-        ),
-        "normal": ("mean, sd >= 0", "may be negative: only for lateness; unbounded"),
-        "uniform": ("low <= high", "bounded: values in [low, high]"),
-        "triangular": ("low <= mode <= high, low < high", "bounded: values in [low, high]"),
-        "empirical": (
-            "values, weights (optional, > 0; as many as values)",
-            "weights are relative; at most 10,000 values",
-        ),
-    }
-    for name in dists.DIST_NAMES:
-        params, note = notes[name]
-        lines.append(f"| `{name}` | {params} | {note} |")
+    for name, cls in dists.DIST_CLASSES.items():
+        lines.append(f"| `{name}` | {cls.doc_parameters} | {cls.doc_notes} |")
     lines += [
         "",
         f"Every parameter lies within +-{dists.MAX_PARAMETER:g}. Durations, sizes and rates must",
@@ -160,6 +142,9 @@ def reference_markdown() -> str:
                     default = f"`{f.default.value}`"
             elif f.default_factory is not None:
                 value = f.default_factory()  # type: ignore[call-arg]
+                if isinstance(value, dists._Dist):
+                    # a distribution reads as it is written in YAML
+                    value = value.model_dump(by_alias=True)
                 default = (
                     f"`{json.dumps(value)}`" if not isinstance(value, BaseModel) else "defaults"
                 )

@@ -14,21 +14,13 @@ from typing import Annotated
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from lygsim.dists import Integer, Number
 from lygsim.errors import Problem, ScenarioError
 from lygsim.loader import read_yaml
-from lygsim.scenario import MAX_HORIZON_DAYS
+from lygsim.scenario import MAX_HORIZON_DAYS, each_once
 from lygsim.yamlfile import stat_problem
-
-
-def _each_once(values: list[str]) -> list[str]:
-    seen: set[str] = set()
-    for v in values:
-        if v in seen:
-            raise ValueError(f"'{v}' is listed twice; list each option once")
-        seen.add(v)
-    return values
 
 
 class Study(BaseModel):
@@ -42,7 +34,7 @@ class Study(BaseModel):
     description: str = ""
     base: str = Field(description="Base scenario file, relative to the study file.")
     options: Annotated[
-        list[str], Field(min_length=1, max_length=100), AfterValidator(_each_once)
+        list[str], Field(min_length=1, max_length=100), AfterValidator(each_once)
     ] = Field(description="Option scenario files, relative to the study file; each once.")
     reps: Annotated[Integer, Field(ge=2, le=1000)] = Field(
         10, description="Replications per scenario for the paired comparison (2-1000)."
@@ -88,7 +80,7 @@ def load_study(path: str | Path) -> tuple[Study, Path, list[Path]]:
     return study, base, options
 
 
-def _problem(src: str, err: dict) -> Problem:  # type: ignore[type-arg]
+def _problem(src: str, err: ErrorDetails) -> Problem:
     path = ""
     for step in err["loc"]:
         path += f"[{step}]" if isinstance(step, int) else (f".{step}" if path else str(step))

@@ -11,8 +11,12 @@ HOURS_PER_YEAR = 8766.0
 class Conversion(Protocol):
     """What :func:`tonnes_per_unit` reads from a scenario's ``conversion`` section."""
 
-    tons_per_teu: float
-    tons_per_vehicle: float
+    # read-only, so that frozen models satisfy it
+    @property
+    def tons_per_teu(self) -> float: ...  # noqa: D102
+
+    @property
+    def tons_per_vehicle(self) -> float: ...  # noqa: D102
 
 
 def tonnes_per_unit(cargo: object, conversion: Conversion) -> float:

@@ -49,8 +49,10 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._path: list[str | int | None] = []
         self._depth = 0
+        # the expanded size of every node composed so far, aliased nodes counted once each
+        self._sizes: dict[Node, int] = {}
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:  # noqa: D102
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # noqa: D102
         if parent is not None:
             self._path.append(_step(index))
         try:
@@ -80,8 +82,10 @@ class _Loader(yaml.SafeLoader):
             finally:
                 if nested:
                     self._depth -= 1
-            node.lyg_size = _size(node)  # type: ignore[attr-defined]
-            if node.lyg_size > MAX_VALUES:  # type: ignore[attr-defined]
+            if node is None:  # the stubs allow it; PyYAML returns a node or raises
+                return None
+            size = self._sizes[node] = self._size(node)
+            if size > MAX_VALUES:
                 mark = node.start_mark
                 raise _Refused(
                     f"line {mark.line + 1}, column {mark.column + 1}",
@@ -93,7 +97,8 @@ class _Loader(yaml.SafeLoader):
             if parent is not None:
                 self._path.pop()
 
-    def compose_mapping_node(self, anchor: str | None) -> MappingNode:  # noqa: D102
+    # ``anchor`` is the anchor's name (str | None); the PyYAML stubs call it a dict
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:  # noqa: D102
         node: MappingNode = super().compose_mapping_node(anchor)
         seen: dict[tuple[str, str], int] = {}
         for key, _ in node.value:
@@ -110,6 +115,16 @@ class _Loader(yaml.SafeLoader):
                 )
             seen[ident] = line
         return node
+
+    def _size(self, node: Node) -> int:
+        # every child already has its size, shared (aliased) children included, so this
+        # counts the expanded document without ever expanding it
+        sizes = self._sizes
+        if isinstance(node, SequenceNode):
+            return 1 + sum(sizes.get(c, 1) for c in node.value)
+        if isinstance(node, MappingNode):
+            return 1 + sum(sizes.get(k, 1) + sizes.get(v, 1) for k, v in node.value)
+        return 1
 
     def _dotted(self, last: str | None = None) -> str:
         parts = [p for p in self._path if p is not None]
@@ -128,16 +143,6 @@ def _step(index: Any) -> str | int | None:
     if isinstance(index, ScalarNode):
         return str(index.value)
     return None
-
-
-def _size(node: Node) -> int:
-    # every child already carries its size, shared (aliased) children included, so this
-    # counts the expanded document without ever expanding it
-    if isinstance(node, SequenceNode):
-        return 1 + sum(getattr(c, "lyg_size", 1) for c in node.value)
-    if isinstance(node, MappingNode):
-        return 1 + sum(getattr(k, "lyg_size", 1) + getattr(v, "lyg_size", 1) for k, v in node.value)
-    return 1
 
 
 def read_bytes(path: Path, src: str | None = None) -> bytes:

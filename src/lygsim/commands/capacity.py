@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -36,15 +36,18 @@ def sweep_all(
                 reps,
                 ex.seed,
                 terminals or None,
-                progress=lambda f, _n=sc.scenario.name: (
-                    progress.stage(f"{_n}: demand factor {f:g}") if ex.verbose else None
-                ),
+                progress=_announce(progress, sc.scenario.name) if ex.verbose else None,
                 out=out,
                 days=ex.days,
                 **ex.experiment,
             )
         )
     return results
+
+
+def _announce(progress: Progress, name: str) -> Callable[[float], None]:
+    """A callback naming each demand factor as the sweep of scenario ``name`` reaches it."""
+    return lambda factor: progress.stage(f"{name}: demand factor {factor:g}")
 
 
 def format_practical(practical: pd.DataFrame) -> str:

@@ -100,12 +100,12 @@ def take_berth(
     ``work`` is the call's size in the terminal's unit (for rules that rank by job length).
     """
     berth = alloc.request(kind, scheduled, reserved, work)
-    if berth.__class__ is not Berth:
-        berth = yield berth  # type: ignore[misc]
-    now = max(env.now, now, berth.free_at)  # type: ignore[union-attr]
-    cols.berth[i] = berth.global_index  # type: ignore[union-attr]
+    if not isinstance(berth, Berth):
+        berth = yield berth
+    now = max(env.now, now, berth.free_at)
+    cols.berth[i] = berth.global_index
     cols.assigned_h[i] = now
-    return berth, now  # type: ignore[return-value]
+    return berth, now
 
 
 def enter(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-STYLE: dict[str, Any] = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+STYLE: dict[RcKeyType, Any] = {
     "font.family": "DejaVu Sans",
     "font.size": 10,
     "axes.titlesize": 11,
@@ -67,6 +71,46 @@ _R = TypeVar("_R")
 def series_style(i: int) -> dict[str, Any]:
     """The style of the ``i``-th series (cycles through :data:`SERIES_STYLES`)."""
     return dict(SERIES_STYLES[i % len(SERIES_STYLES)])
+
+
+def error_bars(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Error-bar lengths below and above ``mean`` (shape (2, n)); 0 where not known."""
+    err = np.vstack([mean - low, high - mean])
+    return np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+
+
+def series_offset(centres: np.ndarray, i: int, n: int, width: float) -> np.ndarray:
+    """Positions of series ``i`` of ``n`` drawn side by side around ``centres``."""
+    return centres + (i - (n - 1) / 2) * width
+
+
+def series_bars(
+    ax: Axes,
+    centres: np.ndarray,
+    i: int,
+    n: int,
+    width: float,
+    values: np.ndarray,
+    err: np.ndarray,
+    name: str | None,
+    **extra: Any,
+) -> np.ndarray:
+    """Draw series ``i`` of ``n`` as bars with error bars, in its style; returns their x."""
+    st = series_style(i)
+    xs = series_offset(centres, i, n, width)
+    ax.bar(
+        xs,
+        values,
+        width * 0.9,
+        yerr=err,
+        color=st["color"],
+        hatch=st["hatch"],
+        edgecolor="black",
+        linewidth=0.6,
+        label=name,
+        **extra,
+    )
+    return xs
 
 
 def label(name: str) -> str:

@@ -45,6 +45,17 @@ def _open(folder: ResultsFolder | str | Path, kind: Kind) -> ResultsFolder:
     return ResultsFolder(path, found)
 
 
+def _main_table(
+    folder: ResultsFolder | str | Path, kind: Kind, name: str
+) -> tuple[ResultsFolder, pd.DataFrame]:
+    """The folder and its main table ``<name>.csv``, which a folder of ``kind`` must have."""
+    rf = _open(folder, kind)
+    table = rf.table(name)
+    if table is None:
+        raise FileNotFoundError(f"{rf.path}: no {name}.csv (not a lygsim {kind} folder)")
+    return rf, table
+
+
 def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
     """Remove figures of an earlier run that this one did not write (e.g. a gone terminal)."""
     keep = {p.name for p in written}
@@ -117,10 +128,7 @@ def figures_for_run(
     Raises:
         FileNotFoundError: If the folder has no ``summary.csv``.
     """
-    rf = _open(folder, Kind.run)
-    summary = rf.table("summary")
-    if summary is None:
-        raise FileNotFoundError(f"{rf.path}: no summary.csv (not a lygsim run folder)")
+    rf, summary = _main_table(folder, Kind.run, "summary")
     out = rf.path / "figures"
     written = []
     if (terminal_rows(summary)["metric"] == "berth_occupancy").any():
@@ -132,13 +140,12 @@ def figures_for_run(
     if levels is None:
         levels = rf.levels()
     if levels is not None and len(levels):
-        common = {"warmup_days": rf.warmup_h / 24.0, "start_date": rf.start_date}
+        warmup_days, start, end_h = rf.warmup_h / 24.0, rf.start_date, rf.end_h
         if (levels["series"].astype(str) == "queue").any():
-            written.append(
-                save(queue_length(levels, end_h=rf.end_h, **common), out / "queue_length.png")
-            )
+            fig = queue_length(levels, warmup_days, start, end_h)
+            written.append(save(fig, out / "queue_length.png"))
         if (levels["series"].astype(str) == "yard").any():
-            fig = yard_levels(levels, rf.yard_capacity() or None, end_h=rf.end_h, **common)
+            fig = yard_levels(levels, rf.yard_capacity() or None, warmup_days, start, end_h)
             written.append(save(fig, out / "yard_levels.png"))
     if of_scope(summary, Scope.service)["metric"].isin(SHUTTLE_METRICS).any():
         written.append(save(shuttle(summary, _service_names(rf, summary)), out / "shuttle.png"))
@@ -187,10 +194,7 @@ def figures_for_compare(folder: ResultsFolder | str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has no ``comparison.csv``.
     """
-    rf = _open(folder, Kind.compare)
-    comparison = rf.table("comparison")
-    if comparison is None:
-        raise FileNotFoundError(f"{rf.path}: no comparison.csv (not a lygsim compare folder)")
+    rf, comparison = _main_table(folder, Kind.compare, "comparison")
     out = rf.path / "figures"
     written: list[Path] = []
     if len(comparison):
@@ -246,10 +250,7 @@ def figures_for_capacity(folder: ResultsFolder | str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has no ``capacity.csv``.
     """
-    rf = _open(folder, Kind.capacity)
-    curve = rf.table("capacity")
-    if curve is None:
-        raise FileNotFoundError(f"{rf.path}: no capacity.csv (not a lygsim capacity folder)")
+    rf, curve = _main_table(folder, Kind.capacity, "capacity")
     out = rf.path / "figures"
     written = _capacity_figures(rf, curve, out)
     _prune(out, _CAPACITY_FIGURES, written)

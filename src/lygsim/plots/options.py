@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -15,7 +16,9 @@ from lygsim.plots._style import (
     _require,
     _styled,
     _terminals,
+    error_bars,
     label,
+    series_offset,
     series_style,
 )
 from lygsim.scopes import terminal_rows
@@ -92,10 +95,9 @@ def option_comparison(
                 if "significant" in rows.columns
                 else (lo > 0) | (hi < 0)
             )
-            err = np.vstack([delta - lo, hi - delta])
-            err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
+            err = error_bars(delta, lo, hi)
             st = series_style(i)
-            ys = y + (i - (len(opts) - 1) / 2) * height
+            ys = series_offset(y, i, len(opts), height)
             ax.barh(
                 ys,
                 delta,
@@ -137,7 +139,7 @@ def option_comparison(
     axes[0].set_yticks(y, [label(t) for t in terminals])
     axes[0].set_ylim(len(terminals) - 0.5, -0.5)
     axes[0].set_ylabel("Terminal")
-    handles = [
+    handles: list[Artist] = [
         Patch(facecolor=series_style(i)["color"], hatch=series_style(i)["hatch"],
               edgecolor="black", label=label(o))
         for i, o in enumerate(opts)

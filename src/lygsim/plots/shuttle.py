@@ -14,8 +14,9 @@ from lygsim.plots._style import (
     _figure,
     _require,
     _styled,
+    error_bars,
     label,
-    series_style,
+    series_bars,
 )
 from lygsim.scopes import Scope, of_scope
 
@@ -88,21 +89,9 @@ def shuttle(summary: pd.DataFrame, names: Mapping[str, str] | None = None) -> Fi
             mean = np.array([rows["mean"].get(m, np.nan) for m, _ in present], float) * factor
             lo = np.array([rows.get("ci_low", rows["mean"]).get(m, np.nan) for m, _ in present])
             hi = np.array([rows.get("ci_high", rows["mean"]).get(m, np.nan) for m, _ in present])
-            err = np.vstack([mean - lo * factor, hi * factor - mean])
-            err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
-            st = series_style(i)
-            xs = x + (i - (len(scenarios) - 1) / 2) * width
-            ax.bar(
-                xs,
-                mean,
-                width * 0.9,
-                yerr=err,
-                color=st["color"],
-                hatch=st["hatch"],
-                edgecolor="black",
-                linewidth=0.6,
-                label=label(scen) if len(scenarios) > 1 else None,
-            )
+            err = error_bars(mean, lo * factor, hi * factor)
+            name = label(scen) if len(scenarios) > 1 else None
+            xs = series_bars(ax, x, i, len(scenarios), width, mean, err, name)
             for xi, m_, e in zip(xs, mean, err[1], strict=True):
                 if np.isfinite(m_):
                     text = f"{m_:.0f}%" if factor == 100.0 else f"{m_:,.0f}"

@@ -15,7 +15,9 @@ from lygsim.plots._style import (
     _require,
     _styled,
     _terminals,
+    error_bars,
     label,
+    series_bars,
     series_style,
 )
 from lygsim.scopes import terminal_rows
@@ -60,26 +62,17 @@ def berth_occupancy(
         rows = occ[occ["scenario"].astype(str) == scen]
         rows = rows.set_index(rows["name"].astype(str)).reindex(terminals)
         mean = rows["mean"].to_numpy(float) * 100
-        err = np.vstack(
-            [
-                mean - rows["ci_low"].to_numpy(float) * 100,
-                rows["ci_high"].to_numpy(float) * 100 - mean,
-            ]
-        )
-        err = np.where(np.isfinite(err), np.clip(err, 0, None), 0)
-        st = series_style(i)
-        xs = x + (i - (len(scenarios) - 1) / 2) * width
-        ax.bar(
-            xs,
+        low, high = rows["ci_low"].to_numpy(float) * 100, rows["ci_high"].to_numpy(float) * 100
+        xs = series_bars(
+            ax,
+            x,
+            i,
+            len(scenarios),
+            width,
             mean,
-            width * 0.9,
-            yerr=err,
-            color=st["color"],
-            hatch=st["hatch"],
-            edgecolor="black",
-            linewidth=0.6,
+            error_bars(mean, low, high),
+            label(scen) if len(scenarios) > 1 else "mean occupancy (95% interval)",
             error_kw={"elinewidth": 1.0, "ecolor": "black"},
-            label=label(scen) if len(scenarios) > 1 else "mean occupancy (95% interval)",
         )
         for xi, m in zip(xs, mean, strict=True):
             if np.isfinite(m):  # at the foot of the bar: clear of intervals and thresholds
@@ -104,7 +97,8 @@ def berth_occupancy(
                     colors=THRESHOLD_COLOR,
                     linestyles="--",
                     linewidth=2,
-                    label="threshold (maximum occupancy)" if first else None,
+                    # one legend entry for all the threshold marks
+                    label="threshold (maximum occupancy)" if first else "_nolegend_",
                     zorder=3,
                 )
                 first = False
