@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -435,47 +436,30 @@ def check_wait_causes(scenario: Scenario, res: Run) -> None:
 # --- properties -----------------------------------------------------------------------------
 
 
-@PROPERTY_SETTINGS
-@given(k=knobs(), seed=seeds)
-def test_visits_are_conserved_and_consistent(k, seed):
-    scenario, res = run(k, seed)
+def check_visits_and_levels(scenario: Scenario, res: Run) -> None:
+    """Visit times consistent and every ship accounted for; level histories in time order."""
     check_visit_times(scenario, res)
     check_levels_sorted(res)
 
 
+# each property: the scenario features it needs drawn (knobs options) and its check
+PROPERTIES: dict[str, tuple[dict[str, Any], Any]] = {
+    "visits_are_conserved_and_consistent": ({}, check_visits_and_levels),
+    "every_unit_of_cargo_is_accounted_for": ({"yard": True}, check_yards),
+    "berths_hold_one_ship_that_fits": ({}, check_berths),
+    "ships_move_only_when_the_channel_is_open": ({"channel": True}, check_channel),
+    "kpis_in_range": ({}, check_kpis),
+    "the_causes_of_the_wait_add_up_to_the_wait": ({}, check_wait_causes),
+}
+
+
+@pytest.mark.parametrize("prop", list(PROPERTIES))
 @PROPERTY_SETTINGS
-@given(k=knobs(yard=True), seed=seeds)
-def test_every_unit_of_cargo_is_accounted_for(k, seed):
-    scenario, res = run(k, seed)
-    check_yards(scenario, res)
-
-
-@PROPERTY_SETTINGS
-@given(k=knobs(), seed=seeds)
-def test_berths_hold_one_ship_that_fits(k, seed):
-    scenario, res = run(k, seed)
-    check_berths(scenario, res)
-
-
-@PROPERTY_SETTINGS
-@given(k=knobs(channel=True), seed=seeds)
-def test_ships_move_only_when_the_channel_is_open(k, seed):
-    scenario, res = run(k, seed)
-    check_channel(scenario, res)
-
-
-@PROPERTY_SETTINGS
-@given(k=knobs(), seed=seeds)
-def test_kpis_in_range(k, seed):
-    scenario, res = run(k, seed)
-    check_kpis(scenario, res)
-
-
-@PROPERTY_SETTINGS
-@given(k=knobs(), seed=seeds)
-def test_the_causes_of_the_wait_add_up_to_the_wait(k, seed):
-    scenario, res = run(k, seed)
-    check_wait_causes(scenario, res)
+@given(data=st.data(), seed=seeds)
+def test_property_holds_in_random_scenarios(prop, data, seed):
+    options, check = PROPERTIES[prop]
+    scenario, res = run(data.draw(knobs(**options), label="knobs"), seed)
+    check(scenario, res)
 
 
 @PROPERTY_SETTINGS
@@ -522,30 +506,18 @@ def test_the_checks_can_fail():
     i = bad.index[bad["wait_berth_h"] > 0][0]
     bad.loc[i, "assigned_h"] = bad.loc[i, "arrived_h"]  # two ships on the one berth
     broken = dataclasses.replace(res, visits=bad)
-    try:
+    with pytest.raises(AssertionError):  # overlap detected
         check_berths(scenario, broken)
-    except AssertionError:
-        pass
-    else:  # pragma: no cover
-        raise AssertionError("overlap not detected")
     late = res.visits.copy()
     late.loc[0, "entered_h"] = np.nan  # a hole in the middle of the sequence
     broken = dataclasses.replace(res, visits=late)
-    try:
+    with pytest.raises(AssertionError):  # hole detected
         check_visit_times(scenario, broken)
-    except AssertionError:
-        pass
-    else:  # pragma: no cover
-        raise AssertionError("hole not detected")
     check_wait_causes(scenario, res)
     kpis = res.kpis.copy()
     kpis.loc[(kpis["name"] == "t1") & (kpis["metric"] == "mean_wait_tide_h"), "value"] += 1
-    try:
+    with pytest.raises(AssertionError):  # causes that do not add up detected
         check_wait_causes(scenario, dataclasses.replace(res, kpis=kpis))
-    except AssertionError:
-        pass
-    else:  # pragma: no cover
-        raise AssertionError("causes that do not add up not detected")
 
 
 def test_a_ship_still_waiting_at_the_end_gives_its_wait_so_far_to_its_cause():

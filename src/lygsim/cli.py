@@ -145,12 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="T",
         help="only this terminal (repeatable)",
     )
-    p.add_argument(
-        "--demand",
-        default="0.5:1.6:0.1",
-        metavar="START:STOP:STEP",
-        help="demand factors (default 0.5:1.6:0.1; 1 is always included)",
-    )
+    _add_demand(p, "0.5:1.6:0.1", "demand factors")
     _add_experiment_args(p, default_reps=5, out="results/<scenario name>/capacity/")
 
     p = sub.add_parser(
@@ -168,12 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2040,
         help="last year considered (default 2040; from the base year to 100 years after it)",
     )
-    p.add_argument(
-        "--demand",
-        default="0.5:2.0:0.1",
-        metavar="START:STOP:STEP",
-        help="demand factors swept to find capacity (default 0.5:2.0:0.1)",
-    )
+    _add_demand(p, "0.5:2.0:0.1", "demand factors swept to find capacity")
     _add_experiment_args(p, default_reps=5, out="results/<scenario name>/horizon/")
 
     p = sub.add_parser(
@@ -210,6 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="DIR", help="results folder")
     _add_new_parser(sub)
     return parser
+
+
+def _add_demand(p: argparse.ArgumentParser, default: str, what: str) -> None:
+    p.add_argument(
+        "--demand",
+        default=default,
+        metavar="START:STOP:STEP",
+        help=f"{what} (default {default}; 1 is always included)",
+    )
 
 
 def _add_experiment_args(

@@ -47,13 +47,16 @@ def _open(folder: ResultsFolder | str | Path, kind: Kind) -> ResultsFolder:
 
 def _main_table(
     folder: ResultsFolder | str | Path, kind: Kind, name: str
-) -> tuple[ResultsFolder, pd.DataFrame]:
-    """The folder and its main table ``<name>.csv``, which a folder of ``kind`` must have."""
+) -> tuple[ResultsFolder, pd.DataFrame, Path]:
+    """The folder, its main table ``<name>.csv`` and its figures folder.
+
+    A folder of ``kind`` must have that table.
+    """
     rf = _open(folder, kind)
     table = rf.table(name)
     if table is None:
         raise FileNotFoundError(f"{rf.path}: no {name}.csv (not a lygsim {kind} folder)")
-    return rf, table
+    return rf, table, rf.path / "figures"
 
 
 def _prune(out: Path, pattern: re.Pattern[str], written: list[Path]) -> None:
@@ -128,8 +131,7 @@ def figures_for_run(
     Raises:
         FileNotFoundError: If the folder has no ``summary.csv``.
     """
-    rf, summary = _main_table(folder, Kind.run, "summary")
-    out = rf.path / "figures"
+    rf, summary, out = _main_table(folder, Kind.run, "summary")
     written = []
     if (terminal_rows(summary)["metric"] == "berth_occupancy").any():
         fig = berth_occupancy(summary, rf.occupancy_thresholds() or None)
@@ -194,8 +196,7 @@ def figures_for_compare(folder: ResultsFolder | str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has no ``comparison.csv``.
     """
-    rf, comparison = _main_table(folder, Kind.compare, "comparison")
-    out = rf.path / "figures"
+    rf, comparison, out = _main_table(folder, Kind.compare, "comparison")
     written: list[Path] = []
     if len(comparison):
         written.append(save(option_comparison(comparison), out / "option_comparison.png"))
@@ -250,8 +251,7 @@ def figures_for_capacity(folder: ResultsFolder | str | Path) -> list[Path]:
     Raises:
         FileNotFoundError: If the folder has no ``capacity.csv``.
     """
-    rf, curve = _main_table(folder, Kind.capacity, "capacity")
-    out = rf.path / "figures"
+    rf, curve, out = _main_table(folder, Kind.capacity, "capacity")
     written = _capacity_figures(rf, curve, out)
     _prune(out, _CAPACITY_FIGURES, written)
     return written
