@@ -79,7 +79,7 @@ def main() -> None:
         rate = args.ships / t
         print(f"{label:<11}: {t:7.2f} s  ({rate:,.0f} ships/s, mean wait {w:.2f} h)")
     ratio = t_lyg / t_bare
-    print(f"ratio lygsim / bare SimPy: {ratio:.2f} (target <= 1.5; Erlang C wait 7.455 h)")
+    print(f"ratio lygsim / bare SimPy: {ratio:.2f} (target <= 1.0; Erlang C wait 7.455 h)")
 
 
 if __name__ == "__main__":
