@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from helpers_model import SIZE_NAMES, build, fitting_sizes, scenario_dict, validate
 from lygsim.model.nautical import Channel
 from lygsim.records import TIME_FIELDS, Records
+from lygsim.rules import RULES
 from lygsim.scenario import Scenario
 from lygsim.simulation import simulate
 
@@ -59,19 +60,26 @@ PROPERTY_SETTINGS = settings(
 
 
 MOSTLY = st.sampled_from([True, True, False])
-RULE_NAMES = ("fcfs", "scheduled_first", "class_priority", "shortest_job_first", "largest_first")
+# every registered rule, so a new rule is covered by these properties with no edit here
+RULE_NAMES = tuple(RULES)
 
 
 @st.composite
 def dispatch(draw: st.DrawFn, sizes: list[str], rules: tuple[str, ...] = RULE_NAMES) -> Any:
-    """A terminal's dispatch rule (see :func:`helpers_model.scenario_dict`'s ``dispatch``)."""
+    """A terminal's dispatch rule (see :func:`helpers_model.scenario_dict`'s ``dispatch``).
+
+    The parameters a rule's class declares are drawn: ``order`` (a list of ship classes)
+    and ``max_wait_h`` (a starvation guard); a rule with another parameter fails validation
+    until it is given a strategy here.
+    """
     rule = draw(st.sampled_from(rules))
-    if rule == "class_priority":
-        order = draw(st.lists(st.sampled_from(sizes), min_size=1, unique=True))
-        return {"rule": rule, "order": order}
-    if rule in ("shortest_job_first", "largest_first"):
-        return {"rule": rule, "max_wait_h": draw(st.sampled_from([6.0, 48.0, 1000.0]))}
-    return rule
+    fields = RULES[rule].model_fields
+    params = {
+        "order": st.lists(st.sampled_from(sizes), min_size=1, unique=True),
+        "max_wait_h": st.sampled_from([6.0, 48.0, 1000.0]),
+    }
+    drawn = {key: draw(strategy) for key, strategy in params.items() if key in fields}
+    return {"rule": rule, **drawn} if drawn else rule
 
 
 @st.composite
