@@ -1645,6 +1645,15 @@ def test_study_checks_its_output_folder_first(
     assert line.startswith(f"lygsim study: --out {out}: ")
 
 
+def test_study_given_a_scenario_file_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results"
+    line = _refused(["study", str(OUT_BASELINE), "--out", str(out)], capsys, "not a study file")
+    assert line.startswith(f"{OUT_BASELINE}: is a scenario file")
+    assert not out.exists()
+
+
 READ_ONLY = {"read-only-parent": "ro/new", "read-only-out": "ro"}
 
 

@@ -179,6 +179,22 @@ def test_an_existing_file_is_kept_unless_forced(
     assert main(["new", "mine", "--out", str(tmp_path)]) == 2  # a folder is not a file
 
 
+@pytest.mark.parametrize("where", ["under-a-file", "in-proc", "name-too-long"])
+def test_an_out_that_cannot_be_written_is_one_line(
+    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = {
+        "under-a-file": tmp_path / "afile" / "port.yaml",
+        "in-proc": Path("/proc/lygsim-new-test/port.yaml"),
+        "name-too-long": tmp_path / ("p" * 300 + ".yaml"),
+    }[where]
+    assert main(["new", "port", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"lygsim new: --out {out}: "), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
 def test_name_is_required_without_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new"]) == 2
     assert "NAME" in capsys.readouterr().err

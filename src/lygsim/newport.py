@@ -334,7 +334,8 @@ def write_new(
     The text is validated before anything is written, and written atomically.
 
     Raises:
-        UsageError: On a bad name, bad ``--terminals`` or an existing file without ``force``.
+        UsageError: On a bad name, bad ``--terminals``, an existing file without ``force``,
+            or an ``--out`` that cannot be written.
     """
     from lygsim.loader import validate_data
 
@@ -345,14 +346,21 @@ def write_new(
         )
     terminals = parse_terminals(DEFAULT_TERMINALS if terminals_text is None else terminals_text)
     path = Path(f"{name}.yaml") if out is None else out
-    if path.is_dir():
-        raise UsageError(f"lygsim new: {path} is a folder; --out needs a file name")
-    if path.exists() and not force:
-        raise UsageError(f"lygsim new: {path} exists; choose another --out or add --force")
     text = scenario_text(name, terminals)
     validate_data(yaml.safe_load(text), str(path))  # never write a file that fails
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if path.is_dir():
+            raise UsageError(f"lygsim new: {path} is a folder; --out needs a file name")
+        if path.exists() and not force:
+            raise UsageError(f"lygsim new: {path} exists; choose another --out or add --force")
+        blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise UsageError(f"lygsim new: --out {path}: {blocker} is a file, not a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise UsageError(f"lygsim new: --out {path}: cannot write there: {why}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -360,6 +368,10 @@ def write_new(
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a scenario is meant to be shared
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        why = exc.strerror or str(exc)
+        raise UsageError(f"lygsim new: --out {path}: cannot write there: {why}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -61,6 +61,17 @@ def load_study(path: str | Path) -> tuple[Study, Path, list[Path]]:
     path = Path(path)
     src = str(path)
     data = read_yaml(path)
+    if "base" not in data and ("scenario" in data or "extends" in data):
+        raise ScenarioError(
+            [
+                Problem(
+                    src,
+                    "",
+                    "is a scenario file, not a study file (a study names base: and options:); "
+                    "run a scenario with lygsim run",
+                )
+            ]
+        )
     try:
         study = Study.model_validate(data)
     except ValidationError as exc:
