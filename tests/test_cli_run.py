@@ -130,9 +130,13 @@ def test_baseline_reports_every_terminal_kind(tmp_path, capsys):
     port = summary[summary.scope == "port"].set_index("metric")["mean"]
     assert port["throughput_t"] > 0 and port["throughput_teu"] > 0
     # the Lianshen Express and the corridor are simulated and reported beside the terminals
-    for scope, term in (("service", "shuttle"), ("link", "corridor")):
+    # under the names the scenario gives them
+    for scope, term, title in (
+        ("service", "shuttle", "Lianshen Express"),
+        ("link", "corridor", "Shanghai data corridor"),
+    ):
         assert ((summary.scope == scope) & (summary.name == term)).any()
-        assert f"{term}:" in captured.out
+        assert f"{title} ({term}):" in captured.out
     assert "warning" not in captured.err
     # the shuttle's berth calls of replication 0 are kept for the Gantt chart, under the
     # display name the scenario gives the service

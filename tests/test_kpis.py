@@ -17,7 +17,7 @@ import pytest
 
 from lygsim.loader import load_scenario
 from lygsim.metrics import BERTH_DELAYS, WAIT_CAUSES, overloaded
-from lygsim.report import comparison_table, kpi_table, scenario_thresholds
+from lygsim.report import comparison_table, display_names, kpi_table, scenario_thresholds
 from lygsim.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,6 +170,26 @@ def test_scenario_thresholds_are_those_kpi_table_needs():
     assert set(got) == set(scenario.terminals)
     for name, term in scenario.terminals.items():
         assert got[name] == (term.thresholds.max_wait_service_ratio, term.thresholds.max_occupancy)
+
+
+def test_kpi_table_names_services_and_links_as_the_scenario_does():
+    scenario = load_scenario(BASELINE)
+    names = display_names(scenario)
+    assert names == {"shuttle": "Lianshen Express", "corridor": "Shanghai data corridor"}
+    summary = pd.DataFrame(
+        [
+            {"scope": scope, "name": key, "metric": m, "unit": "", "mean": 1.0, "n": 2}
+            for scope, key, m in (
+                ("service", "shuttle", "sailings"),
+                ("link", "corridor", "availability"),
+                ("service", "feeder", "sailings"),  # a service without a display name
+            )
+        ]
+    )
+    lines = kpi_table(summary, names=names).splitlines()
+    assert "Lianshen Express (shuttle): 1 sailings" in lines
+    assert "Shanghai data corridor (corridor): availability 1.000" in lines
+    assert "feeder: 1 sailings" in lines
 
 
 def test_compare_table_columns_never_touch():

@@ -138,6 +138,19 @@ Thresholds = Mapping[str, tuple[float | None, float | None]]
 """Per terminal: ``(max W/S, max occupancy)``, either None when not set."""
 
 
+def display_names(scenario: Any) -> dict[str, str]:
+    """The ``name:`` of each service and corridor of a scenario, by key (those that have one).
+
+    Args:
+        scenario: A :class:`lygsim.scenario.Scenario`.
+
+    Returns:
+        Key to display name.
+    """
+    sections = [*scenario.services.items(), *scenario.corridors.items()]
+    return {str(key): str(item.name) for key, item in sections if item.name}
+
+
 def scenario_thresholds(scenario: Any) -> dict[str, tuple[float | None, float | None]]:
     """The thresholds :func:`kpi_table` flags, from a scenario (``terminals.*.thresholds``).
 
@@ -179,7 +192,11 @@ def overload_warnings(summary: pd.DataFrame) -> list[str]:
     return out
 
 
-def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> str:
+def kpi_table(
+    summary: pd.DataFrame,
+    thresholds: Thresholds | None = None,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """A short readable table of the main KPIs per terminal (means of the replications).
 
     Values above a terminal's threshold (W/S over its maximum W/S, occupancy over its
@@ -190,6 +207,8 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
         summary: ``summary.csv`` rows (``scope, name, metric, unit, mean``; ``n``).
         thresholds: Per terminal ``(max W/S, max occupancy)`` (see
             :func:`scenario_thresholds`); without it nothing is flagged.
+        names: Display names of services and links by key (see :func:`display_names`);
+            a line shows ``Display name (key)``, or the key alone without one.
 
     Returns:
         The table, one line per terminal, then the shuttle, corridor and port lines.
@@ -217,7 +236,7 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
         lines.append(row)
     if thresholds:
         headers = [h if i < 2 else h + " " for i, h in enumerate(headers)]
-    widths = [max(len(h), *(len(r[i]) for r in lines)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(r[i]) for r in lines)]) for i, h in enumerate(headers)]
     out = [
         "  ".join(
             h.ljust(w) if i < 2 else h.rjust(w)
@@ -241,7 +260,9 @@ def kpi_table(summary: pd.DataFrame, thresholds: Thresholds | None = None) -> st
         for name, grp in rows.groupby("name", sort=False):
             got = grp.set_index("metric")["mean"]
             shown = [fmt.format(got[m]) for m, fmt in picks if m in got and pd.notna(got[m])]
-            out.append(f"{name}: " + ", ".join(shown))
+            title = (names or {}).get(str(name))
+            label = f"{title} ({name})" if title and title != name else str(name)
+            out.append(f"{label}: " + ", ".join(shown))
     port = of_scope(summary, Scope.port).set_index("metric")["mean"]
     if len(port):
         out.append(

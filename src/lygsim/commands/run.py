@@ -25,7 +25,14 @@ from lygsim.experiment import (
     run_experiment,
 )
 from lygsim.loader import scenario_hash, to_yaml
-from lygsim.report import atomic_path, kpi_table, scenario_thresholds, write_csv, write_text
+from lygsim.report import (
+    atomic_path,
+    display_names,
+    kpi_table,
+    scenario_thresholds,
+    write_csv,
+    write_text,
+)
 from lygsim.scenario import Scenario
 
 
@@ -151,6 +158,6 @@ def run_into(
     )
     if not ex.quiet:
         print(f"{name}: {n} replication(s), seed {ex.seed} (mean of replications)")
-        print(kpi_table(result.summary, scenario_thresholds(scenario)))
+        print(kpi_table(result.summary, scenario_thresholds(scenario), display_names(scenario)))
         print(f"results written to {out}/")
     return result
