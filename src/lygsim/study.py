@@ -18,8 +18,8 @@ from pydantic_core import ErrorDetails
 
 from lygsim.dists import Integer, Number
 from lygsim.errors import Problem, ScenarioError
+from lygsim.fields import MAX_HORIZON_DAYS, each_once
 from lygsim.loader import read_yaml
-from lygsim.scenario import MAX_HORIZON_DAYS, each_once
 from lygsim.yamlfile import stat_problem
 
 
