@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lygsim.records import LEVEL_SERIES, CorridorRecords, Records, ServiceRecords
+from lygsim.records import LEVEL_SERIES, CorridorRecords, Records, ServiceRecords, VesselRecords
 from lygsim.scenario import Cargo, Scenario
 from lygsim.scopes import KPI_COLUMNS, PORT, Scope
 from lygsim.units import tonnes_per_unit
@@ -210,21 +210,21 @@ def level_series(rec: Records) -> pd.DataFrame:
 
     Columns: ``time_h, series, terminal, value`` (series and terminal categorical). Queue =
     ships waiting to enter (for a berth, the tide or the weather); berths_busy = berths
-    assigned to a ship or to a shuttle service; shuttle_backlog = southbound transfer TEU
+    assigned to a ship or to a service; shuttle_backlog = southbound transfer TEU
     booked and not yet sailed (keyed by the services' terminal, all its services together).
     """
     import pandas as pd
 
     c = rec.visit_columns()
     parts_t, parts_s, parts_k, parts_v = [], [], [], []
+    service_times = rec.service_berth_times()
     for ti in range(len(rec.terminal_names)):
         m = c["terminal"] == ti
         entered, assigned, departed = c["entered_h"][m], c["assigned_h"][m], c["departed_h"][m]
-        for sh in rec.services.values():
-            if sh.terminal == ti:
-                calls = sh.call_columns(rec.end_h)
-                assigned = np.concatenate([assigned, calls["assigned_h"]])
-                departed = np.concatenate([departed, calls["departed_h"]])
+        for sti, sa, sd in service_times:
+            if sti == ti:
+                assigned = np.concatenate([assigned, sa])
+                departed = np.concatenate([departed, sd])
         for code, ups, downs in (
             (0, c["arrived_h"][m], entered[~np.isnan(entered)]),
             (1, assigned[~np.isnan(assigned)], departed[~np.isnan(departed)]),
@@ -352,7 +352,39 @@ def compute_kpis(rec: Records, scenario: Scenario) -> KpiTable:
     for key, cor in rec.corridors.items():
         served = [sh for sh in rec.services.values() if sh.corridor == key]
         out += corridor_kpis(key, cor, served, t0, t1)
+    for key, v in rec.vessels.items():
+        unit = scenario.terminals[rec.terminal_names[v.terminal]].unit
+        out += vessel_kpis(key, v, unit, t0, t1)
     return KpiTable(out)
+
+
+def vessel_kpis(key: str, v: VesselRecords, unit: str, t0: float, t1: float) -> list[KpiRow]:
+    """KPI rows of service ``key`` of a :mod:`lygsim.vessels` kind, as a terminal's are.
+
+    ``calls`` and ``throughput`` (in its terminal's ``unit``) count the calls whose work
+    ended in the window; the waits and their causes are over the calls that arrived in it
+    (those still waiting count with their wait so far, as ships do); ``mean_service_h``,
+    ``berth_time_mean_h`` and ``mean_delay_outage_h`` over those that also left.
+    """
+    c = v.calls.columns()
+    arrived = c["arrived_h"]
+    done = _inside(c["work_end_h"], t0, t1)
+    obs = (arrived >= t0) & (arrived < t1)
+    left = obs & ~np.isnan(c["departed_h"])
+    split = wait_split(c, t1)
+    S = (Scope.service.value, key)
+    rows: list[KpiRow] = [
+        (*S, "calls", "calls", float(done.sum())),
+        (*S, "throughput", unit, float(c["units"][done].sum())),
+        (*S, "mean_wait_h", "h", _mean(split["wait_h"][obs])),
+    ]
+    rows += [(*S, f"mean_{k}", "h", _mean(split[k][obs])) for k in _cause_cols()]
+    rows += [
+        (*S, "mean_service_h", "h", _mean((c["departed_h"] - c["entered_h"])[left])),
+        (*S, "berth_time_mean_h", "h", _mean((c["departed_h"] - c["assigned_h"])[left])),
+        (*S, "mean_delay_outage_h", "h", _mean(c["wait_outage_h"][left])),
+    ]
+    return rows
 
 
 def _terminal_and_port_kpis(rec: Records, scenario: Scenario, t0: float, t1: float) -> list[KpiRow]:
@@ -368,7 +400,7 @@ def _terminal_and_port_kpis(rec: Records, scenario: Scenario, t0: float, t1: flo
     # kept as indices into the split, not as copies of it
     port_ships: list[np.ndarray] = []
     lv = rec.level_columns()
-    service_calls = [(sh.terminal, sh.call_columns(t1)) for sh in rec.services.values()]
+    service_times = rec.service_berth_times()
     for ti, tname in enumerate(rec.terminal_names):
         term = scenario.terminals[tname]
         unit = term.unit
@@ -410,10 +442,9 @@ def _terminal_and_port_kpis(rec: Records, scenario: Scenario, t0: float, t1: flo
         n_berths = sum(g.count for g in term.berths.values())
         a = a0 = np.where(np.isnan(assigned), t1, assigned)
         d = np.where(np.isnan(departed), t1, departed)
-        for sti, sc in service_calls:
+        for sti, sa, sd in service_times:
             if sti == ti:
-                # a shuttle service's berth time counts in its terminal's occupancy
-                sa, sd = sc["assigned_h"], sc["departed_h"]
+                # a service's berth time counts in its terminal's occupancy
                 a = np.concatenate([a, np.where(np.isnan(sa), t1, sa)])
                 d = np.concatenate([d, np.where(np.isnan(sd), t1, sd)])
         busy_each = np.clip(np.minimum(d, t1) - np.maximum(a, t0), 0, None)
@@ -595,7 +626,7 @@ def service_kpis(
     release_wait = (released - inbound["discharged_h"])[landed]
 
     S = (Scope.service.value, key)
-    capacity = scenario.services[key].annual_capacity_teu
+    capacity = scenario.shuttles[key].annual_capacity_teu
     rows: list[KpiRow] = [
         (*S, "shuttle_annual_capacity_teu", "TEU/yr", capacity),
         (*S, "sailings", "sailings", float(sailings)),

@@ -115,7 +115,7 @@ def plausibility_warnings(scenario: Scenario, source: str = "") -> list[Problem]
                 f"{period:g} h between high waters; tides are semi-diurnal (12.42 h) or "
                 "diurnal (24.84 h)",
             )
-    for key, service in scenario.services.items():
+    for key, service in scenario.shuttles.items():
         demand = service.demand
         _growth(warn, f"services.{key}.demand.growth_per_year", demand.growth_per_year)
         _season(warn, f"services.{key}.demand.seasonality", demand.seasonality)

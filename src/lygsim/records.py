@@ -144,6 +144,88 @@ class ServiceCallColumns:
     wait_weather_out_h: array
 
 
+VESSEL_CALL_TIMES = (
+    "arrived_h",
+    "assigned_h",
+    "entered_h",
+    "berthed_h",
+    "work_end_h",
+    "departed_h",
+)
+VESSEL_CALL_AMOUNTS = (
+    "units",
+    "wait_tide_h",
+    "wait_weather_h",
+    "wait_outage_h",
+    "wait_tide_out_h",
+    "wait_weather_out_h",
+)
+
+
+class VesselCallColumns:
+    """The calls of a service of a :mod:`lygsim.vessels` kind, a row added per call.
+
+    How many calls such a service makes is its own business, so rows are appended when a
+    call starts (:meth:`add`) rather than preallocated. Times start as NaN and are written
+    when reached; ``units`` is the cargo the call handles, in the terminal's unit.
+    """
+
+    def __init__(self) -> None:
+        self.n = 0
+        for name in (*VESSEL_CALL_TIMES, *VESSEL_CALL_AMOUNTS):
+            setattr(self, name, array("d"))
+        self.berth = array("q")
+
+    def add(self, arrived_h: float, units: float) -> int:
+        """Start a row for a call that arrived at ``arrived_h``; returns its index."""
+        for name in VESSEL_CALL_TIMES:
+            getattr(self, name).append(NAN)
+        for name in VESSEL_CALL_AMOUNTS:
+            getattr(self, name).append(0.0)
+        self.arrived_h[self.n] = arrived_h
+        self.units[self.n] = units
+        self.berth.append(-1)
+        self.n += 1
+        return self.n - 1
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The calls as numpy arrays."""
+        out = {
+            name: _view(getattr(self, name), np.float64)
+            for name in (*VESSEL_CALL_TIMES, *VESSEL_CALL_AMOUNTS)
+        }
+        out["berth"] = _view(self.berth, np.int64)
+        return out
+
+    arrived_h: array
+    assigned_h: array
+    entered_h: array
+    berthed_h: array
+    work_end_h: array
+    departed_h: array
+    units: array
+    wait_tide_h: array
+    wait_weather_h: array
+    wait_outage_h: array
+    wait_tide_out_h: array
+    wait_weather_out_h: array
+
+
+@dataclass
+class VesselRecords:
+    """What one service of a :mod:`lygsim.vessels` kind recorded in one replication.
+
+    Attributes:
+        kind: The kind's tag (``ferry``, ...).
+        terminal: Index of the terminal where it berths.
+        calls: One row per call.
+    """
+
+    kind: str
+    terminal: int
+    calls: VesselCallColumns
+
+
 def _view(a: array, dtype: type) -> np.ndarray:
     return np.frombuffer(a, dtype=dtype) if len(a) else np.empty(0, dtype=dtype)
 
@@ -277,6 +359,7 @@ class Records:
         closures: Weather closures ``(start_h, end_h)``.
         yard_state: Per terminal index: ``(initial, final level, gone inland)``.
         services: Shuttle services' records by key, in the scenario's order.
+        vessels: Records of the services of :mod:`lygsim.vessels` kinds, by key.
         corridors: Data corridors' records by key (those of running services).
     """
 
@@ -296,7 +379,31 @@ class Records:
     closures: list[tuple[float, float]] = field(default_factory=list)
     yard_state: dict[int, tuple[float, float, float]] = field(default_factory=dict)
     services: dict[str, ServiceRecords] = field(default_factory=dict)
+    vessels: dict[str, VesselRecords] = field(default_factory=dict)
     corridors: dict[str, CorridorRecords] = field(default_factory=dict)
+
+    def service_berth_times(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """``(terminal, assigned_h, departed_h)`` of each service's calls (NaN: not yet).
+
+        The shuttles' first, then the vessel kinds': both hold their terminal's berths.
+        """
+        out = [
+            (
+                sh.terminal,
+                _view(sh.calls.assigned_h, np.float64),
+                _view(sh.calls.departed_h, np.float64),
+            )
+            for sh in self.services.values()
+        ]
+        out += [
+            (
+                v.terminal,
+                _view(v.calls.assigned_h, np.float64),
+                _view(v.calls.departed_h, np.float64),
+            )
+            for v in self.vessels.values()
+        ]
+        return out
 
     def log_level(self, t: float, series: int, key: int, value: float) -> None:
         """Record that level ``series``/``key`` became ``value`` at time ``t``."""

@@ -56,6 +56,11 @@ SHUTTLE_LINES = [
             ("teu_rolled_over", "{:,.0f} TEU rolled over"),
             ("transfer_time_mean_h", "transfer {:.1f} h mean"),
             ("transfer_time_p95_h", "{:.1f} h p95"),
+            # the vessel kinds of lygsim.vessels (a shuttle has none of these)
+            ("calls", "{:,.0f} calls"),
+            ("throughput", "{:,.0f} units handled"),
+            ("mean_wait_h", "wait {:.2f} h mean"),
+            ("mean_service_h", "service {:.1f} h mean"),
         ],
     ),
     (

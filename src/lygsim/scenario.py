@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from lygsim.dists import Constant, Dist, Integer, Number
 from lygsim.fields import (
@@ -41,6 +41,8 @@ from lygsim.fields import (
     Weekdays,
 )
 from lygsim.rules import RULES, Dispatch, FirstComeFirstServed
+from lygsim.vessels import KINDS as VESSEL_KINDS
+from lygsim.vessels import VesselService
 
 
 class Cargo(StrEnum):
@@ -590,6 +592,11 @@ class Shuttle(Model):
     modelled (a box is ready when booked) and the service gets no reserved berth window.
     """
 
+    kind: Literal["shuttle"] = Field(
+        "shuttle",
+        description="`shuttle` (the default when `kind` is unset): a shuttle service with "
+        "transfer boxes, a load list and a data corridor.",
+    )
     name: Annotated[str, Field(max_length=80)] | None = Field(
         None, description="Display name (figures, report); unset: the service's key."
     )
@@ -645,6 +652,10 @@ class Shuttle(Model):
             )
         return self
 
+    def units_per_h(self) -> float:
+        """The cranes' rate, TEU/h (what rules that rank by job length divide by)."""
+        return self.crane_rate_teu_h
+
     @property
     def sailings_per_week(self) -> int:
         """Departures from Lianyungang per week."""
@@ -654,6 +665,28 @@ class Shuttle(Model):
     def annual_capacity_teu(self) -> float:
         """Carrying capacity of the timetable in a 365-day year, one way."""
         return self.capacity_teu * self.sailings_per_week * 365 / 7
+
+
+def _service_tag(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("kind", "shuttle"))
+    return str(getattr(value, "kind", "shuttle"))
+
+
+if TYPE_CHECKING:
+    Service = Shuttle | VesselService
+else:
+    # the shuttle and every kind in lygsim.vessels, so a kind's file is a variant at once
+    Service = Annotated[
+        Union[  # noqa: UP007
+            tuple(
+                Annotated[cls, Tag(tag)]
+                for tag, cls in {"shuttle": Shuttle, **VESSEL_KINDS}.items()
+            )
+        ],
+        Discriminator(_service_tag),
+    ]
+"""A service: a shuttle (``kind`` unset or ``shuttle``) or a kind of :mod:`lygsim.vessels`."""
 
 
 class OfficeHours(Model):
@@ -799,10 +832,11 @@ class Scenario(Model):
         None, description="The approach channel; unset: ships enter at any time."
     )
     disruptions: Disruptions = Field(default_factory=Disruptions, description="Berth outages.")
-    services: dict[Name, Shuttle] = Field(
+    services: dict[Name, Service] = Field(
         default_factory=dict,
-        description="Timetabled shuttle services (the Lianshen Express) by key; keys are "
-        "unique across services and corridors.",
+        description="Vessel services by key: timetabled shuttle services (the Lianshen "
+        "Express) and the vessel kinds of lygsim.vessels, chosen by `kind`; keys are unique "
+        "across services and corridors.",
     )
     corridors: dict[Name, Corridor] = Field(
         default_factory=dict, description="Data corridors (the Shanghai one) by key."
@@ -934,21 +968,25 @@ class Scenario(Model):
                     problems.append((f"{section}.{key}", clash))
         for key, sh in self.services.items():
             where = f"services.{key}"
-            if sh.corridor is not None and sh.corridor not in self.corridors:
-                problems.append(
-                    (f"{where}.corridor", _unknown("corridor", sh.corridor, self.corridors))
-                )
+            if isinstance(sh, Shuttle):
+                if sh.corridor is not None and sh.corridor not in self.corridors:
+                    problems.append(
+                        (f"{where}.corridor", _unknown("corridor", sh.corridor, self.corridors))
+                    )
+                cargo: frozenset[str] | None = frozenset({Cargo.container.value})
+            else:
+                cargo = sh.cargo
             term = self.terminals.get(sh.terminal)
             if term is None:
                 problems.append(
                     (f"{where}.terminal", _unknown("terminal", sh.terminal, self.terminals))
                 )
-            elif term.cargo is not Cargo.container:
+            elif cargo is not None and term.cargo.value not in cargo:
                 problems.append(
                     (
                         f"{where}.terminal",
-                        f"'{sh.terminal}' is a {term.cargo.value} terminal; "
-                        "the shuttle needs a container terminal",
+                        f"'{sh.terminal}' is a {term.cargo.value} terminal; a {sh.kind} "
+                        f"service needs a {' or '.join(sorted(cargo))} terminal",
                     )
                 )
             elif sh.berth_group is not None and sh.berth_group not in term.berths:
@@ -956,7 +994,7 @@ class Scenario(Model):
                     (f"{where}.berth_group", _unknown("berth group", sh.berth_group, term.berths))
                 )
             else:
-                problems += self._shuttle_fits(where, sh, term)
+                problems += self._service_fits(where, sh, term)
         return problems
 
     def _dispatch_checks(self) -> list[tuple[str, str]]:
@@ -977,7 +1015,9 @@ class Scenario(Model):
                         )
         return problems
 
-    def _shuttle_fits(self, where: str, sh: Shuttle, term: Terminal) -> list[tuple[str, str]]:
+    def _service_fits(
+        self, where: str, sh: Shuttle | VesselService, term: Terminal
+    ) -> list[tuple[str, str]]:
         problems = []
         size = f"(dwt {sh.dwt_t:g} t, loa {sh.loa_m:g} m, draft {sh.draft_m:g} m)"
         groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
@@ -990,8 +1030,8 @@ class Scenario(Model):
             problems.append(
                 (
                     where,
-                    f"the shuttle {size} {fit} of terminal '{sh.terminal}'; change the "
-                    "shuttle's dwt_t, loa_m or draft_m, or its berth_group",
+                    f"the {sh.kind} service's vessel {size} {fit} of terminal "
+                    f"'{sh.terminal}'; change its dwt_t, loa_m or draft_m, or its berth_group",
                 )
             )
         if self.nautical is not None:
@@ -1002,10 +1042,15 @@ class Scenario(Model):
                     (
                         f"{where}.draft_m",
                         f"draft {sh.draft_m:g} m + ukc {n.ukc_m:g} m exceeds the channel depth "
-                        f"at high water ({reach:g} m): the shuttle can never enter",
+                        f"at high water ({reach:g} m): the {sh.kind} service can never enter",
                     )
                 )
         return problems
+
+    @property
+    def shuttles(self) -> dict[str, Shuttle]:
+        """The shuttle services (``kind: shuttle``) by key, in the scenario's order."""
+        return {k: sh for k, sh in self.services.items() if isinstance(sh, Shuttle)}
 
     def service_tide_bound(self, key: str) -> bool:
         """Whether service ``key``'s vessels may only move inside tide windows (by draft)."""

@@ -66,7 +66,7 @@ def weight(scenario: Scenario, target: Target, terminal: str) -> float:
 
 def shuttle_capacity(scenario: Scenario) -> float:
     """The shuttle timetables' annual carrying capacity, all services (NaN without one)."""
-    running = [sh.annual_capacity_teu for sh in scenario.services.values() if sh.enabled]
+    running = [sh.annual_capacity_teu for sh in scenario.shuttles.values() if sh.enabled]
     return float(sum(running)) if running else math.nan
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
+
+import numpy as np
 
 HOURS_PER_YEAR = 8766.0
 """Hours in a mean calendar year (365.25 days): arrival rates and growth are per year."""
@@ -38,3 +41,18 @@ def tonnes_per_unit(cargo: object, conversion: Conversion) -> float:
     if kind == "roro":
         return float(conversion.tons_per_vehicle)
     return 1.0
+
+
+def weekly_times_h(
+    days_of_week: list[int], hour: float, every_weeks: int, start: dt.date, horizon_h: float
+) -> np.ndarray:
+    """A weekly timetable's times (hours from ``start``, 0 = Monday) before the horizon."""
+    monday = -start.weekday() * 24.0  # hours from start to the Monday of its week (<= 0)
+    weeks = int(horizon_h // (7 * 24)) + 2
+    times = [
+        monday + (w * 7 + d) * 24.0 + hour
+        for w in range(0, weeks, every_weeks)
+        for d in sorted(set(days_of_week))
+    ]
+    t = np.asarray(times)
+    return t[(t >= 0) & (t < horizon_h)]

@@ -18,7 +18,7 @@ from lygsim.scenario import (
     ScheduledArrivals,
 )
 from lygsim.streams import Streams
-from lygsim.units import HOURS_PER_YEAR
+from lygsim.units import HOURS_PER_YEAR, weekly_times_h
 
 
 @dataclass(frozen=True)
@@ -132,21 +132,6 @@ def _renewal_times(arr: RenewalArrivals, horizon_h: float, rng: np.random.Genera
         gaps = arr.interarrival_h.sample_n(rng, n_guess)
         times = np.concatenate([times, times[-1] + np.cumsum(gaps)])
     return times[times < horizon_h]
-
-
-def weekly_times_h(
-    days_of_week: list[int], hour: float, every_weeks: int, start: dt.date, horizon_h: float
-) -> np.ndarray:
-    """A weekly timetable's times (hours from ``start``, 0 = Monday) before the horizon."""
-    monday = -start.weekday() * 24.0  # hours from start to the Monday of its week (<= 0)
-    weeks = int(horizon_h // (7 * 24)) + 2
-    times = [
-        monday + (w * 7 + d) * 24.0 + hour
-        for w in range(0, weeks, every_weeks)
-        for d in sorted(set(days_of_week))
-    ]
-    t = np.asarray(times)
-    return t[(t >= 0) & (t < horizon_h)]
 
 
 def scheduled_plan_h(arr: ScheduledArrivals, start: dt.date, horizon_h: float) -> np.ndarray:

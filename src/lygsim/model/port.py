@@ -5,7 +5,8 @@ shuttle services and their data corridors), runs them to the horizon and returns
 :class:`~lygsim.records.Records`.
 
 Vessel kinds: every berth allocator numbers the kinds of vessel that may ask it for a
-berth, ship classes ``0..n-1`` first, then the shuttle services in the scenario's order.
+berth, ship classes ``0..n-1`` first, then the services (shuttles and the kinds of
+:mod:`lygsim.vessels`) in the scenario's order.
 """
 
 from __future__ import annotations
@@ -24,22 +25,24 @@ from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
 from lygsim.model.services import ShuttleService, timetable_notes
 from lygsim.model.ships import ShipContext, arrivals_process
+from lygsim.model.vessels import start_vessels
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
 from lygsim.rules import VesselKind
 from lygsim.scenario import Scenario, ShipClass, Shuttle, Terminal
 from lygsim.streams import Streams
+from lygsim.vessels import VesselService
 
 
 def running_services(scenario: Scenario) -> list[str]:
-    """Keys of the services switched on, in the scenario's order."""
-    return [key for key, sh in scenario.services.items() if sh.enabled]
+    """Keys of the shuttle services switched on, in the scenario's order."""
+    return [key for key, sh in scenario.shuttles.items() if sh.enabled]
 
 
 def unhonoured_settings(scenario: Scenario) -> list[str]:
     """Notes on settings the model cannot act on as written, one sentence each."""
     notes = []
     running = running_services(scenario)
-    used = {scenario.services[key].corridor for key in running}
+    used = {scenario.shuttles[key].corridor for key in running}
     for key, cor in scenario.corridors.items():
         if cor.enabled and key not in used:
             notes.append(
@@ -65,9 +68,8 @@ def start_services(
     corridors: dict[str, RunningCorridor] = {}
     services = []
     n_classes = len(scenario.ship_classes)
-    for pos, key in enumerate(scenario.services):
-        sh = scenario.services[key]
-        if not sh.enabled:
+    for pos, (key, sh) in enumerate(scenario.services.items()):
+        if not sh.enabled or not isinstance(sh, Shuttle):
             continue
         cor = None
         if sh.corridor is not None:
@@ -102,7 +104,7 @@ def start_services(
 
 def vessel_kind(
     name: str,
-    vessel: ShipClass | Shuttle,
+    vessel: ShipClass | Shuttle | VesselService,
     term: Terminal,
     berths: list[Berth],
     groups: Sequence[str] | None = None,
@@ -179,7 +181,10 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
                 # services are the kinds after the ship classes; each handles at its own rate
                 groups = None if sh.berth_group is None else (sh.berth_group,)
                 kind = vessel_kind(skey, sh, term, berths, groups)
-                kinds[len(class_names) + si] = replace(kind, units_per_h=sh.crane_rate_teu_h)
+                rate = sh.units_per_h()
+                kinds[len(class_names) + si] = (
+                    kind if rate is None else replace(kind, units_per_h=rate)
+                )
         allocators.append(BerthAllocator(env, berths, kinds, term.dispatch))
         if term.yard is not None:
             y = term.yard
@@ -205,6 +210,7 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     services, corridors = start_services(
         env, scenario, streams, allocators, t_index, channel, transit, horizon
     )
+    vessels = start_vessels(env, scenario, streams, allocators, t_index, channel, transit, horizon)
 
     plan = arrival_plan(scenario, streams, horizon)
     rec.plan = {
@@ -237,6 +243,7 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     for key, service in zip(running_services(scenario), services, strict=True):
         rec.services[key] = service.finish(horizon)
     rec.corridors = {key: cor.records() for key, cor in corridors.items()}
+    rec.vessels = {key: v.records for key, v in vessels.items()}
     for ti, yard in enumerate(yards):
         if yard is not None:
             yard.settle(horizon)

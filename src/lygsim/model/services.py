@@ -43,7 +43,7 @@ import numpy as np
 import simpy
 
 from lygsim.dists import sampler
-from lygsim.model.arrivals import poisson_times, rate_profile, weekly_times_h
+from lygsim.model.arrivals import poisson_times, rate_profile
 from lygsim.model.berths import BerthAllocator
 from lygsim.model.call import alongside, enter, leave, take_berth, unberth, wait_until, work
 from lygsim.model.corridor import RunningCorridor
@@ -51,6 +51,7 @@ from lygsim.model.nautical import Channel
 from lygsim.records import ServiceCallColumns, ServiceRecords
 from lygsim.scenario import Scenario, Shuttle
 from lygsim.streams import Streams
+from lygsim.units import weekly_times_h
 
 
 def timetable_h(shuttle: Shuttle, scenario: Scenario, horizon_h: float) -> np.ndarray:
@@ -98,7 +99,7 @@ def round_trip_h(
 
 def timetable_notes(scenario: Scenario, key: str) -> list[str]:
     """A warning when service ``key``'s vessels cannot keep its timetable."""
-    sh = scenario.services[key]
+    sh = scenario.shuttles[key]
     term = scenario.terminals[sh.terminal]
     groups = [sh.berth_group] if sh.berth_group is not None else list(term.berths)
     fits = [g for g in groups if term.berths[g].fits(sh)]  # type: ignore[arg-type]
@@ -151,7 +152,7 @@ class ShuttleService:
         transit_h: float,
         horizon_h: float,
     ):
-        sh = scenario.services[key]
+        sh = scenario.shuttles[key]
         self.env = env
         self.shuttle = sh
         self.allocator = allocator
