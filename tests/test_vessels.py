@@ -32,18 +32,11 @@ Data = dict[str, Any]
 EPS = 1e-9
 
 
-def ferry_data(
-    days: float = 60,
-    berths: int = 2,
-    ship_calls: float = 0.0,
-    vessels: int = 1,
-    away_h: float = 60.0,
-    port_time_h: float = 10.0,
-    units: float = 200.0,
-    rate: float = 50.0,
-    lateness: Data | None = None,
-) -> Data:
-    """A ro-ro terminal with ``berths`` berths, tramp car carriers and a ferry line."""
+def ferry_data(days: float = 60, berths: int = 2, ship_calls: float = 0.0, **line: Any) -> Data:
+    """A ro-ro terminal with ``berths`` berths, tramp car carriers and a ferry line.
+
+    ``line`` overrides the ferry's fields (``vessels``, ``away_h``, ``rate_per_h``, ...).
+    """
     data: Data = {
         "scenario": {
             "name": "ferry",
@@ -100,18 +93,17 @@ def ferry_data(
                 "dwt_t": 15000,
                 "loa_m": 180,
                 "draft_m": 7,
-                "vessels": vessels,
+                "vessels": 1,
                 "departure_days": [0, 3],
                 "departure_hour": 18,
-                "port_time_h": port_time_h,
-                "away_h": away_h,
-                "units_per_call": {"dist": "constant", "value": units},
-                "rate_per_h": rate,
+                "port_time_h": 10.0,
+                "away_h": 60.0,
+                "units_per_call": {"dist": "constant", "value": 200.0},
+                "rate_per_h": 50.0,
             }
         },
     }
-    if lateness is not None:
-        data["services"]["line"]["lateness_h"] = lateness
+    data["services"]["line"].update(line)
     return data
 
 
@@ -195,7 +187,7 @@ def test_the_allocator_sees_the_ferry_at_its_own_rate(monkeypatch: pytest.Monkey
         return real(env, berths, kinds, rule)
 
     monkeypatch.setattr(port, "BerthAllocator", spy)
-    run(ferry_data(rate=37.0, ship_calls=300))
+    run(ferry_data(rate_per_h=37.0, ship_calls=300))
     roro = seen[0]
     ferry = [k for k in roro.values() if k.name == "line"]
     assert len(ferry) == 1 and ferry[0].units_per_h == 37.0
@@ -230,17 +222,10 @@ def berth_spans(res: RunResult) -> dict[str, list[tuple[float, float]]]:
 def test_ferry_calls_are_conserved_and_never_share_a_berth(
     berths, ship_calls, vessels, away_h, port_time_h, rate, late_sd, seed
 ):
-    lateness = {"dist": "normal", "mean": 0.0, "sd": late_sd} if late_sd > 0 else None
-    data = ferry_data(
-        days=40,
-        berths=berths,
-        ship_calls=ship_calls,
-        vessels=vessels,
-        away_h=away_h,
-        port_time_h=port_time_h,
-        rate=rate,
-        lateness=lateness,
-    )
+    line: Data = {"vessels": vessels, "away_h": away_h, "port_time_h": port_time_h}
+    if late_sd > 0:
+        line["lateness_h"] = {"dist": "normal", "mean": 0.0, "sd": late_sd}
+    data = ferry_data(days=40, berths=berths, ship_calls=ship_calls, rate_per_h=rate, **line)
     res = run(data, seed=seed)
     c = calls(res)
     end = res.records.end_h
@@ -276,7 +261,7 @@ def test_ferry_calls_are_conserved_and_never_share_a_berth(
 
 def test_the_ferry_draws_from_its_own_stream_only():
     with_ferry = ferry_data(
-        days=30, ship_calls=400, lateness={"dist": "normal", "mean": 0, "sd": 3}
+        days=30, ship_calls=400, lateness_h={"dist": "normal", "mean": 0, "sd": 3}
     )
     without = ferry_data(days=30, ship_calls=400)
     without["services"] = {}
@@ -322,7 +307,7 @@ def test_a_new_kind_is_one_new_file(tmp_path: Path):
 
             from lygsim.fields import Weekdays
             from lygsim.units import weekly_times_h
-            from lygsim.vessels.base import VesselRun, VesselService, register
+            from lygsim.vessels.base import CallPlan, VesselRun, VesselService, register
 
 
             @register
@@ -335,7 +320,7 @@ def test_a_new_kind_is_one_new_file(tmp_path: Path):
 
                 def start(self, run: VesselRun) -> None:
                     for t in weekly_times_h(self.days, 8.0, 1, run.start_date, run.horizon_h):
-                        run.env.process(run.call(float(t), self.stay_h, 1.0))
+                        run.env.process(run.call(CallPlan(float(t), self.stay_h, 1.0)))
             '''
         )
     )

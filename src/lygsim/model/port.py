@@ -25,7 +25,7 @@ from lygsim.model.disruptions import start_outages
 from lygsim.model.nautical import Channel, closure_intervals
 from lygsim.model.services import ShuttleService, timetable_notes
 from lygsim.model.ships import ShipContext, arrivals_process
-from lygsim.model.vessels import start_vessels
+from lygsim.model.vessels import RunningVessel
 from lygsim.records import LEVEL_SERIES, Records, VisitColumns
 from lygsim.rules import VesselKind
 from lygsim.scenario import Scenario, ShipClass, Shuttle, Terminal
@@ -63,13 +63,29 @@ def start_services(
     channel: Channel,
     transit_h: float,
     horizon_h: float,
-) -> tuple[list[ShuttleService], dict[str, RunningCorridor]]:
-    """Build and start the running shuttle services and the corridors they name."""
+) -> tuple[list[ShuttleService], dict[str, RunningCorridor], dict[str, RunningVessel]]:
+    """Build and start the running services, the corridors they name, and the vessel kinds.
+
+    Returns the shuttle services, the corridors by key and the services of the kinds of
+    :mod:`lygsim.vessels` by key.
+    """
     corridors: dict[str, RunningCorridor] = {}
     services = []
+    vessels: dict[str, RunningVessel] = {}
     n_classes = len(scenario.ship_classes)
     for pos, (key, sh) in enumerate(scenario.services.items()):
-        if not sh.enabled or not isinstance(sh, Shuttle):
+        if not sh.enabled:
+            continue
+        ti = t_index[sh.terminal]
+        tide_bound = scenario.service_tide_bound(key)
+        ch = channel if channel.closures or tide_bound else None
+        if not isinstance(sh, Shuttle):
+            term = scenario.terminals[sh.terminal]
+            start = scenario.scenario.start_date
+            kind = n_classes + pos
+            vessel = RunningVessel(env, key, sh, term, streams, allocators[ti], kind, ti)
+            vessel.start(ch, tide_bound, transit_h, start, horizon_h)
+            vessels[key] = vessel
             continue
         cor = None
         if sh.corridor is not None:
@@ -82,8 +98,6 @@ def start_services(
                     horizon_h,
                 )
             cor = (sh.corridor, corridors[sh.corridor])
-        ti = t_index[sh.terminal]
-        needs_channel = bool(channel.closures) or scenario.service_tide_bound(key)
         service = ShuttleService(
             env,
             scenario,
@@ -93,13 +107,13 @@ def start_services(
             n_classes + pos,
             ti,
             cor,
-            channel if needs_channel else None,
+            ch,
             transit_h,
             horizon_h,
         )
         service.start()
         services.append(service)
-    return services, corridors
+    return services, corridors, vessels
 
 
 def vessel_kind(
@@ -207,10 +221,9 @@ def run_model(scenario: Scenario, streams: Streams, horizon_h: float | None = No
     transit = scenario.nautical.transit_h if scenario.nautical else 0.0
 
     start_outages(env, scenario, streams, allocators, berth_lookup, t_index, rec)
-    services, corridors = start_services(
+    services, corridors, vessels = start_services(
         env, scenario, streams, allocators, t_index, channel, transit, horizon
     )
-    vessels = start_vessels(env, scenario, streams, allocators, t_index, channel, transit, horizon)
 
     plan = arrival_plan(scenario, streams, horizon)
     rec.plan = {

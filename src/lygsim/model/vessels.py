@@ -14,23 +14,14 @@ import numpy as np
 import simpy
 
 from lygsim.dists import sampler
+from lygsim.model import call as steps
 from lygsim.model.berths import BerthAllocator
-from lygsim.model.call import (
-    Step,
-    alongside,
-    enter,
-    leave,
-    reached,
-    take_berth,
-    unberth,
-    wait_until,
-    work,
-)
+from lygsim.model.call import Step
 from lygsim.model.nautical import Channel
 from lygsim.records import VesselCallColumns, VesselRecords
-from lygsim.scenario import Scenario, Terminal
+from lygsim.scenario import Terminal
 from lygsim.streams import Streams
-from lygsim.vessels import VesselService
+from lygsim.vessels import CallPlan, VesselService
 
 
 class RunningVessel:
@@ -45,11 +36,6 @@ class RunningVessel:
         allocator: Berth allocator of the terminal.
         kind: The service's vessel kind in that allocator.
         terminal: Index of the terminal.
-        channel: The channel, or None when nothing ever holds the vessels in it.
-        tide_bound: Whether its vessels move only inside tide windows.
-        transit_h: Channel transit.
-        start_date: The scenario's start date.
-        horizon_h: Simulated hours.
     """
 
     def __init__(
@@ -62,102 +48,59 @@ class RunningVessel:
         allocator: BerthAllocator,
         kind: int,
         terminal: int,
-        channel: Channel | None,
-        tide_bound: bool,
-        transit_h: float,
-        start_date: dt.date,
-        horizon_h: float,
     ):
         self.env = env
         self.key = key
-        self.start_date = start_date
-        self.horizon_h = horizon_h
         self.spec = spec
         self._streams = streams
         self._alloc = allocator
         self._kind = kind
-        self._channel = channel
-        self._tide_bound = tide_bound
-        self._transit_h = transit_h
         rng = self.rng("handling")
         groups = sorted({allocator.berths[i].group for i in allocator.kinds[kind].fits})
         self._berthing = {g: sampler(term.berths[g].berthing_h, rng) for g in groups}
         self._unberthing = {g: sampler(term.berths[g].unberthing_h, rng) for g in groups}
         self.records = VesselRecords(spec.kind, terminal, VesselCallColumns())
+        self._channel: Channel | None = None
+        self._tide_bound = False
+        self._transit_h = 0.0
+        self.start_date = dt.date.min
+        self.horizon_h = 0.0
 
     def rng(self, purpose: str) -> np.random.Generator:
         """The service's own stream ``KEY:purpose``."""
         return self._streams.rng(f"{self.key}:{purpose}")
 
-    def start(self) -> None:
-        """Let the kind start its processes."""
+    def start(
+        self,
+        channel: Channel | None,
+        tide_bound: bool,
+        transit_h: float,
+        start_date: dt.date,
+        horizon_h: float,
+    ) -> None:
+        """Let the kind start its processes for a run from ``start_date`` to ``horizon_h``.
+
+        Its vessels use ``channel`` (None: nothing ever holds them in it), only inside tide
+        windows if ``tide_bound``, and transit it in ``transit_h``.
+        """
+        self._channel, self._tide_bound, self._transit_h = channel, tide_bound, transit_h
+        self.start_date, self.horizon_h = start_date, horizon_h
         self.spec.start(self)
 
-    def call(
-        self,
-        arrive_h: float,
-        work_h: float,
-        units: float,
-        *,
-        leave_h: float | None = None,
-        scheduled: bool = False,
-    ) -> Step:
+    def call(self, plan: CallPlan) -> Step:
         """One call: see :meth:`lygsim.vessels.VesselRun.call`."""
-        env, c = self.env, self.records.calls
-        now = yield from wait_until(env, env.now, arrive_h)
-        i = c.add(now, units)
-        berth, now = yield from take_berth(
-            env, self._alloc, self._kind, scheduled, False, units, c, i, now
+        env, c, end_h = self.env, self.records.calls, self.horizon_h
+        now = yield from steps.wait_until(env, env.now, plan.arrive_h)
+        i = c.add(now, plan.units)
+        berth, now = yield from steps.take_berth(
+            env, self._alloc, self._kind, plan.scheduled, False, plan.units, c, i, now
         )
-        now = yield from enter(env, self._channel, self._tide_bound, c, i, now)
-        berthed = alongside(self._transit_h, self._berthing[berth.group], self.horizon_h, c, i, now)
-        now = yield from wait_until(env, now, berthed)
-        end, stopped = yield from work(env, berth, now, work_h)
+        now = yield from steps.enter(env, self._channel, self._tide_bound, c, i, now)
+        berthed = steps.alongside(self._transit_h, self._berthing[berth.group], end_h, c, i, now)
+        now = yield from steps.wait_until(env, now, berthed)
+        end, stopped = yield from steps.work(env, berth, now, plan.work_h)
         c.wait_outage_h[i] += stopped
-        c.work_end_h[i] = reached(end, self.horizon_h)
-        if leave_h is not None and leave_h > end:
-            end = leave_h
-        out = unberth(self._channel, self._tide_bound, self._unberthing[berth.group], end)
-        return (yield from leave(env, self._alloc, berth, c, i, now, out))
-
-
-def start_vessels(
-    env: simpy.Environment,
-    scenario: Scenario,
-    streams: Streams,
-    allocators: list[BerthAllocator],
-    t_index: dict[str, int],
-    channel: Channel,
-    transit_h: float,
-    horizon_h: float,
-) -> dict[str, RunningVessel]:
-    """Build and start the running services of :mod:`lygsim.vessels` kinds, by key.
-
-    Each is numbered in its terminal's allocator as :func:`lygsim.model.port.run_model`
-    numbered it: after the ship classes, by its position in ``services``.
-    """
-    running: dict[str, RunningVessel] = {}
-    n_classes = len(scenario.ship_classes)
-    for pos, (key, spec) in enumerate(scenario.services.items()):
-        if not spec.enabled or not isinstance(spec, VesselService):
-            continue
-        ti = t_index[spec.terminal]
-        tide_bound = scenario.service_tide_bound(key)
-        vessel = RunningVessel(
-            env,
-            key,
-            spec,
-            scenario.terminals[spec.terminal],
-            streams,
-            allocators[ti],
-            n_classes + pos,
-            ti,
-            channel if channel.closures or tide_bound else None,
-            tide_bound,
-            transit_h,
-            scenario.scenario.start_date,
-            horizon_h,
-        )
-        vessel.start()
-        running[key] = vessel
-    return running
+        c.work_end_h[i] = steps.reached(end, end_h)
+        end = max(end, plan.leave_h)
+        out = steps.unberth(self._channel, self._tide_bound, self._unberthing[berth.group], end)
+        return (yield from steps.leave(env, self._alloc, berth, c, i, now, out))

@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from lygsim.vessels.base import KINDS, VesselRun, VesselService, register
+from lygsim.vessels.base import KINDS, CallPlan, VesselRun, VesselService, register
 
 for _module in pkgutil.iter_modules(__path__):
     if _module.name != "base":
         importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["KINDS", "VesselRun", "VesselService", "register"]
+__all__ = ["KINDS", "CallPlan", "VesselRun", "VesselService", "register"]

@@ -18,7 +18,9 @@ loads without it (a kind's process gets its environment from the run).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol, TypeVar, get_args
 
 from pydantic import Field
@@ -31,6 +33,25 @@ if TYPE_CHECKING:  # the scenario language loads without SimPy; kinds use it whe
 
     Step = Generator[simpy.Event, Any, float]
     """A SimPy process step that returns a time in hours."""
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What a vessel kind asks of one call (:meth:`VesselRun.call`).
+
+    Attributes:
+        arrive_h: When the vessel arrives at the anchorage.
+        work_h: Hours of work at the berth (handling, or a fixed stay).
+        units: Cargo handled, in the terminal's unit (recorded as the call's throughput).
+        leave_h: Not before this time it leaves the berth (a timetabled departure).
+        scheduled: Whether it asks for a berth as a liner (scheduled) call.
+    """
+
+    arrive_h: float
+    work_h: float
+    units: float = 0.0
+    leave_h: float = -math.inf
+    scheduled: bool = False
 
 
 class VesselRun(Protocol):
@@ -52,22 +73,13 @@ class VesselRun(Protocol):
         """The service's own random stream ``KEY:purpose`` (no other purpose shares it)."""
         ...
 
-    def call(
-        self,
-        arrive_h: float,
-        work_h: float,
-        units: float,
-        *,
-        leave_h: float | None = None,
-        scheduled: bool = False,
-    ) -> Step:
-        """One call at the service's terminal; returns the time the vessel left its berth.
+    def call(self, plan: CallPlan) -> Step:
+        """One call at the service's terminal, as ``plan`` says; returns the time it left.
 
-        The vessel arrives at the anchorage at ``arrive_h`` (or now, if later), waits for a
-        berth under the terminal's dispatch rule (as a liner call if ``scheduled``), for the
-        channel, transits and berths, works ``work_h`` hours (stopping while the berth is
-        down) handling ``units`` of the terminal's unit, stays until ``leave_h`` if that is
-        later (a timetabled departure), unberths, waits for the channel and leaves.
+        The vessel arrives at the anchorage at ``plan.arrive_h`` (or now, if later), waits
+        for a berth under the terminal's dispatch rule, for the channel, transits and
+        berths, works ``plan.work_h`` hours (stopping while the berth is down), stays until
+        ``plan.leave_h`` if that is later, unberths, waits for the channel and leaves.
         """
         ...
 

@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from lygsim.dists import Constant, Dist, Integer, Number
 from lygsim.fields import MAX_CALL_H, HourOfDay, Weekdays
 from lygsim.units import weekly_times_h
-from lygsim.vessels.base import VesselRun, VesselService, register
+from lygsim.vessels.base import CallPlan, VesselRun, VesselService, register
 
 if TYPE_CHECKING:
     import simpy
@@ -91,7 +91,6 @@ class Ferry(VesselService):
             slot = float(slots[k])
             arrive = max(slot - self.port_time_h + float(lateness[k]), back, 0.0)
             load = float(units[k])
-            departed = yield from run.call(
-                arrive, load / self.rate_per_h, load, leave_h=slot, scheduled=True
-            )
+            plan = CallPlan(arrive, load / self.rate_per_h, load, leave_h=slot, scheduled=True)
+            departed = yield from run.call(plan)
             back = departed + self.away_h
