@@ -37,6 +37,7 @@ from lygsim.loader import scenario_hash
 from lygsim.results import BERTHS_FILE, LEVELS_FILE, SHUTTLE_CALLS_FILE, run_cache_dir
 from lygsim.scenario import Scenario
 from lygsim.scopes import KPI_COLUMNS, KPI_KEYS, Scope
+from lygsim.shiptime import SHIP_HOURS_FILE, ship_hours
 from lygsim.stats import mean_ci
 
 SUMMARY_COLUMNS = [
@@ -78,6 +79,7 @@ class Outcome:
     error: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    run_dir: str | None = None  # where it is stored: tells apart replications of scenarios
 
 
 def _sha256(path: Path) -> str:
@@ -184,7 +186,12 @@ def run_replication(task: Task) -> Outcome:
             result.visits.assign(replication=task.replication).to_parquet(
                 tmp / VISITS_FILE, index=False
             )
-            files = [KPIS_FILE, VISITS_FILE]
+            # ship time by class, for plans that price it (lygsim.economics)
+            t0 = task.scenario.observed_h[0]
+            ship_hours(result.visits, t0, result.records.end_h).to_parquet(
+                tmp / SHIP_HOURS_FILE, index=False
+            )
+            files = [KPIS_FILE, VISITS_FILE, SHIP_HOURS_FILE]
             if task.replication == 0:
                 result.levels.to_parquet(tmp / LEVELS_FILE, index=False)
                 result.berths.to_csv(tmp / BERTHS_FILE, index=False)
@@ -206,10 +213,11 @@ def run_replication(task: Task) -> Outcome:
             # written last: its presence, with matching checksums, marks a finished entry
             (tmp / DONE_FILE).write_text(json.dumps(done, indent=1), encoding="utf-8")
             _publish(tmp, run_dir)
-        return Outcome(task.replication, kpis, None, time.perf_counter() - t0, result.notes)
+        seconds = time.perf_counter() - t0
+        return Outcome(task.replication, kpis, None, seconds, result.notes, task.run_dir)
     except Exception as exc:  # the parent reports it with scenario, seed and replication
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return Outcome(task.replication, None, tb, time.perf_counter() - t0)
+        return Outcome(task.replication, None, tb, time.perf_counter() - t0, run_dir=task.run_dir)
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -485,7 +493,7 @@ def run_experiment(
                 continue
             # a partial or corrupt entry is replaced when the new one is stored
             tasks.append(Task(scenario, seed, r, days, str(run_dir) if run_dir else None))
-        for outcome in _execute(tasks, workers, scheduler):
+        for outcome in execute(tasks, workers, scheduler):
             if outcome.error is not None:
                 failures.append(
                     f"scenario {name}, seed {seed}, replication {outcome.replication} failed: "
@@ -508,7 +516,14 @@ def run_experiment(
     return result
 
 
-def _execute(tasks: Sequence[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+def execute(tasks: Sequence[Task], workers: int, scheduler: str | None) -> Iterator[Outcome]:
+    """Run replications on this process, the local pool or Dask; outcomes as they finish.
+
+    Args:
+        tasks: The replications (of any scenarios).
+        workers: Processes (1 runs them in this process).
+        scheduler: A Dask scheduler address, ``"local"``, or None for the local pool.
+    """
     if not tasks:
         return iter(())
     if scheduler is not None:
@@ -523,6 +538,7 @@ __all__ = [
     "ExperimentResult",
     "Precision",
     "Task",
+    "execute",
     "kpi_names",
     "run_experiment",
     "run_replication",
