@@ -1,0 +1,186 @@
+"""Replications of many scenarios in one batch, through the run cache.
+
+A plan simulates dozens of scenarios (a year with the options open in it) with a few
+replications each. :func:`lygsim.run_experiment` runs one scenario per call, and a local
+Dask cluster would start for every call; :class:`RunStore` sends every missing
+replication of every scenario asked for to the executor at once. Replications are stored
+exactly as ``run_experiment`` stores them (``runs/v<version>/<scenario hash>/seed-S/rep-R``,
+checksums, atomic publication), so the two share entries, an interrupted batch resumes,
+and a scenario asked for by several strategies or in several batches is simulated once.
+The KPIs and ship hours of each replication are kept in memory, keyed by scenario hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lygsim.errors import SimulationError
+from lygsim.executors import default_workers
+from lygsim.experiment import (
+    VISITS_FILE,
+    Outcome,
+    Task,
+    execute,
+    load_cached,
+    remove_stale,
+    run_dir_for,
+)
+from lygsim.loader import scenario_hash
+from lygsim.scenario import Scenario
+from lygsim.scopes import KPI_KEYS
+from lygsim.shiptime import SHIP_HOURS_FILE, ship_hours
+
+KpiKey = tuple[str, str, str, str]
+
+
+def read_ship_hours(run_dir: Path, t0: float, t1: float) -> pd.DataFrame:
+    """The ship hours of a stored replication (:mod:`lygsim.shiptime`).
+
+    An entry stored before ship hours were kept has only its visits: the same function
+    applied to them gives the same numbers.
+    """
+    path = Path(run_dir) / SHIP_HOURS_FILE
+    if path.is_file():
+        return pd.read_parquet(path)
+    columns = ["terminal", "ship_class", "arrived_h", "entered_h", "departed_h", "call_size"]
+    return ship_hours(pd.read_parquet(Path(run_dir) / VISITS_FILE, columns=columns), t0, t1)
+
+
+class RunStore:
+    """Replications of scenarios, computed once and kept: KPIs and ship hours.
+
+    Args:
+        out: The results folder whose ``runs/`` holds the cache.
+        seed: The seed of every replication (common random numbers).
+        workers: Processes (default all cores; 1 runs in this process).
+        scheduler: A Dask scheduler address, ``"local"``, or None for the local pool.
+        progress: Called with ``(done, total, outcome)`` as replications finish in a
+            batch (``outcome`` None: taken from the cache).
+
+    Attributes:
+        computed: Replications simulated; ``reused``: taken from the cache.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        seed: int,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        progress: Callable[[int, int, Outcome | None], None] | None = None,
+    ):
+        self.out = Path(out)
+        self.seed = seed
+        self.workers = default_workers() if workers is None else workers
+        self.scheduler = scheduler
+        self.progress = progress
+        self.computed = 0
+        self.reused = 0
+        self.scenarios: dict[str, Scenario] = {}
+        self._keys: dict[str, list[KpiKey]] = {}
+        self._values: dict[str, dict[int, np.ndarray]] = {}
+        self._hours: dict[str, dict[int, pd.DataFrame]] = {}
+
+    def add(self, scenario: Scenario) -> str:
+        """Register a scenario (nothing runs); returns its hash."""
+        key = scenario_hash(scenario)
+        if key not in self.scenarios:
+            self.scenarios[key] = scenario
+            self._values[key] = {}
+            self._hours[key] = {}
+            # leftovers of killed runs; live processes' work in progress is left alone
+            remove_stale(run_dir_for(self.out, scenario, self.seed, 0, None).parent)
+        return key
+
+    def has(self, key: str, reps: int) -> bool:
+        """Whether replications ``0..reps-1`` of the scenario ``key`` are here."""
+        done = self._values.get(key, {})
+        return all(r in done for r in range(reps))
+
+    def ensure(self, scenarios: Sequence[Scenario], reps: int, labels: Sequence[str] = ()) -> None:
+        """Have replications ``0..reps-1`` of every scenario: cached, else simulated.
+
+        Args:
+            scenarios: The scenarios.
+            reps: Replications of each.
+            labels: What each scenario is, for a failure's message (default its name).
+
+        Raises:
+            SimulationError: One line per failed replication (the others are kept).
+        """
+        named = {}
+        tasks: list[Task] = []
+        where: dict[str, tuple[str, int]] = {}
+        for i, sc in enumerate(scenarios):
+            key = self.add(sc)
+            named[key] = labels[i] if i < len(labels) else sc.scenario.name
+            for r in range(reps):
+                if r in self._values[key]:
+                    continue
+                run_dir = run_dir_for(self.out, sc, self.seed, r, None)
+                if str(run_dir) in where:
+                    continue  # asked for twice in this batch
+                cached = load_cached(run_dir)
+                if cached is not None:
+                    self._keep(key, cached, run_dir)
+                    self.reused += 1
+                    continue
+                where[str(run_dir)] = (key, r)
+                tasks.append(Task(sc, self.seed, r, None, str(run_dir)))
+        failures = []
+        for done, outcome in enumerate(execute(tasks, self.workers, self.scheduler), 1):
+            key, r = where[str(outcome.run_dir)]
+            if outcome.error is not None:
+                failures.append(
+                    f"{named[key]}, seed {self.seed}, replication {r} failed: {outcome.error}"
+                )
+            else:
+                self._keep(key, outcome, Path(str(outcome.run_dir)))
+                self.computed += 1
+            if self.progress is not None:
+                self.progress(done, len(tasks), outcome)
+        if failures:
+            raise SimulationError("\n".join(failures))
+
+    def _keep(self, key: str, outcome: Outcome, run_dir: Path) -> None:
+        kpis = outcome.kpis
+        assert kpis is not None
+        keys: list[KpiKey] = list(zip(*(kpis[c].astype(str) for c in KPI_KEYS), strict=True))
+        known = self._keys.setdefault(key, keys)
+        if known != keys:
+            raise SimulationError(
+                f"{run_dir}: KPI rows differ from the scenario's other replications"
+            )
+        self._values[key][outcome.replication] = kpis["value"].to_numpy(dtype=float, copy=True)
+        sc = self.scenarios[key]
+        t0, t1 = sc.observed_h
+        self._hours[key][outcome.replication] = read_ship_hours(run_dir, t0, t1)
+
+    def kpi_keys(self, key: str) -> list[KpiKey]:
+        """The KPI rows (scope, name, metric, unit) of a scenario's replications."""
+        return self._keys[key]
+
+    def kpi_values(self, key: str, reps: int) -> np.ndarray:
+        """KPI values of replications ``0..reps-1``: one row per replication."""
+        return np.vstack([self._values[key][r] for r in range(reps)])
+
+    def kpis(self, key: str, reps: int) -> pd.DataFrame:
+        """Replications ``0..reps-1`` as a long table: ``replication`` and the KPI columns."""
+        keys = self._keys[key]
+        values = self.kpi_values(key, reps)
+        cols = dict(zip(KPI_KEYS, zip(*keys, strict=True), strict=True))
+        parts = [pd.DataFrame({"replication": r, **cols, "value": values[r]}) for r in range(reps)]
+        return pd.concat(parts, ignore_index=True)
+
+    def hours(self, key: str, reps: int) -> pd.DataFrame:
+        """Ship hours of replications ``0..reps-1``, with a ``replication`` column."""
+        return pd.concat(
+            [self._hours[key][r].assign(replication=r) for r in range(reps)], ignore_index=True
+        )
+
+
+__all__ = ["RunStore", "read_ship_hours"]
