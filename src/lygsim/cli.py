@@ -191,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", action="store_true", help="one line per stage and level")
     _add_set(p)
 
+    _add_plan_parser(sub)
+
     p = sub.add_parser(
         "report",
         help="write the figures and the self-contained HTML report of a results folder",
@@ -260,6 +262,55 @@ def _add_experiment_args(
     _add_set(p)
 
 
+def _add_plan_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "plan",
+        help="master plan: every year of every strategy simulated, priced and compared",
+        description="Run a plan file (base scenario, years, options with their costs, "
+        "strategies, economics): every year of every strategy is simulated with the "
+        "scenario's growth and the options open in it (common random numbers), priced, and "
+        "discounted. Writes years.csv, npv.csv, decision.csv, commission_years.csv, "
+        "opened.csv and cashflows.csv to the output folder (default results/plan-<name>/) and "
+        "prints the decision. Finished replications are kept under OUT/runs/: a re-run, an "
+        "interrupted run or a change of costs only re-simulates nothing already done.",
+    )
+    p.add_argument("plan", metavar="FILE", help="plan YAML file")
+    p.add_argument("--reps", type=int, default=None, help="replications (default the plan's reps)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default the plan's)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes (default: all cores); 1 runs in this process",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on Dask distributed: a scheduler address (tcp://HOST:PORT) or 'local' "
+        "(needs pip install 'lygsim[dask]')",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="output folder (default results/plan-<name>/)"
+    )
+    p.add_argument(
+        "--precision",
+        metavar="RULE",
+        help="add replications until RULE holds: 'decision' (the cheapest strategy differs "
+        "from the runner-up at 95%% and each best commissioning year is stable) or "
+        "[SCOPE:]NAME.METRIC=SHARE (that KPI's half-width under SHARE of its mean in every "
+        "year of every strategy)",
+    )
+    p.add_argument(
+        "--max-reps",
+        type=int,
+        default=None,
+        help="upper limit for --precision (default 100 or the replications if more)",
+    )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors and warnings")
+    p.add_argument("--verbose", action="store_true", help="one line per replication")
+
+
 def _add_new_parser(sub: argparse._SubParsersAction[_Parser]) -> None:
     p = sub.add_parser(
         "new",
@@ -296,6 +347,7 @@ COMMANDS = {
     "capacity": ("capacity", "capacity_command"),
     "horizon": ("horizon", "horizon_command"),
     "study": ("study", "study_command"),
+    "plan": ("plan", "plan_command"),
     "report": ("report", "report_command"),
 }
 

@@ -1,6 +1,6 @@
 """What kind of lygsim file a YAML file is, and checking one whatever its kind.
 
-``lygsim validate scenarios/**/*.yaml`` meets scenarios and studies side by side; each kind
+``lygsim validate scenarios/**/*.yaml`` meets scenarios, studies and plans side by side; each kind
 is recognised by its top-level keys. A later kind (a plan file, say) adds one entry to
 :data:`KINDS` and one branch in :func:`check_file`.
 """
@@ -19,6 +19,8 @@ from lygsim.scenario import Scenario
 KINDS: dict[str, tuple[str, ...]] = {
     # a child scenario may hold only ``extends:`` and what it changes
     "scenario": ("scenario", "extends", *Scenario.model_fields),
+    # before studies: a plan also names a base and options
+    "plan": ("strategies",),
     "study": ("base", "options"),
 }
 """Each kind with the top-level keys that mark it (any one of them)."""
@@ -29,8 +31,8 @@ class Checked:
     """A file that passed its checks.
 
     Attributes:
-        kind: ``scenario`` or ``study``.
-        name: The scenario's or the study's name.
+        kind: ``scenario``, ``study`` or ``plan``.
+        name: The scenario's, the study's or the plan's name.
         warnings: Plausibility warnings (values that validate but look like slips).
     """
 
@@ -58,7 +60,8 @@ def check_file(path: str | Path, overrides: Iterable[str] = ()) -> Checked:
     """Check a file of any known kind.
 
     A study is checked with its base and option scenarios (``overrides`` apply to each of
-    them, as in ``lygsim study``).
+    them, as in ``lygsim study``); a plan with its base, its options and its triggers
+    (``overrides`` do not apply: a plan names its files).
 
     Raises:
         ScenarioError: Every problem found, each naming its file and field.
@@ -70,6 +73,12 @@ def check_file(path: str | Path, overrides: Iterable[str] = ()) -> Checked:
     kind = file_kind(data)
     if kind == "scenario":
         return check_scenario(path, overrides)
+    if kind == "plan":
+        if overrides:
+            raise ScenarioError(
+                [Problem(str(path), "", "--set does not apply to a plan file (it names its files)")]
+            )
+        return check_plan_file(path)
     if kind == "study":
         study, base, options = load_study(path)
         problems: list[Problem] = []
@@ -88,3 +97,14 @@ def check_file(path: str | Path, overrides: Iterable[str] = ()) -> Checked:
     raise ScenarioError(
         [Problem(str(path), "", f"not a lygsim file of a known kind ({known} at the top level)")]
     )
+
+
+def check_plan_file(path: str | Path) -> Checked:
+    """Check a plan file with its base scenario, its options and its triggers' metrics."""
+    from lygsim.planload import load_plan
+    from lygsim.planrun import check_plan
+
+    loaded = load_plan(path)
+    check_plan(loaded)
+    warnings = plausibility_warnings(loaded.base, str(loaded.base_path))
+    return Checked("plan", loaded.plan.name, warnings)
