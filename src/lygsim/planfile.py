@@ -49,7 +49,7 @@ class Years(PlanModel):
 
 
 class ShipTimeRate(PlanModel):
-    """The cost of one hour of a ship's time, in ``economics.amounts_in``."""
+    """The cost of one hour of a ship's time, in `economics.amounts_in`."""
 
     waiting_per_h: Money = Field(0.0, description="Cost per hour waiting (arrival to entering).")
     at_berth_per_h: Money = Field(
@@ -188,7 +188,7 @@ def _each_option_once(entries: list[Entry]) -> list[Entry]:
 
 
 class Plan(PlanModel):
-    """A plan file: the root of ``lygsim plan FILE``."""
+    """A plan file: the root of `lygsim plan FILE`."""
 
     name: PlanName = Field(description="Name of the plan; names its results folder.")
     description: str = Field("", description="Free text shown in reports.")

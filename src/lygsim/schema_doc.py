@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from lygsim import dists
+from lygsim.planfile import Plan
 from lygsim.scenario import UNIT_NOTE, Scenario
 
 
@@ -126,7 +127,25 @@ def reference_markdown() -> str:
         "not be able to go negative; each field below gives the range its mean must lie in.",
         "",
     ]
-    for model in _models(Scenario):
+    lines += _model_tables(_models(Scenario))
+    lines += [
+        "# Plan files",
+        "",
+        "A plan file (`lygsim plan FILE`) is a YAML file whose top level is a [Plan](#plan):",
+        "a base scenario, the years to simulate, options (scenario files that `extends:` the",
+        "base, with their costs), strategies that open them, and the economics. File names are",
+        "relative to the plan file. Money fields are in `economics.amounts_in` of",
+        "`economics.currency`. See [plans.md](plans.md) for the method and the formulas.",
+        "",
+    ]
+    lines += _model_tables(_models(Plan))
+    return "\n".join(lines)
+
+
+def _model_tables(models: list[type[BaseModel]]) -> list[str]:
+    """One section per model: its fields with type, default and description."""
+    lines: list[str] = []
+    for model in models:
         lines += [f"## {model.__name__}", "", (model.__doc__ or "").strip().splitlines()[0], ""]
         lines += ["| key | type | default | description |", "|---|---|---|---|"]
         for name, f in model.model_fields.items():
@@ -155,4 +174,4 @@ def reference_markdown() -> str:
             kind = _type_name(f.annotation) + _bounds(f.metadata)
             lines.append(f"| `{key}` | {kind} | {default} | {desc} |")
         lines.append("")
-    return "\n".join(lines)
+    return lines
