@@ -185,7 +185,7 @@ def cash_flows(
     used = (
         usage_flows(usage, prices).set_index(["replication", "year", "cost_item"])["amount"]
         if len(usage)
-        else pd.Series(dtype=float)
+        else pd.Series(dtype=float, name="amount")
     )
     parts = [used.reindex(grid, fill_value=0.0).reset_index()]
     inv = [investment_flows(i, first, last) for i in investments]
