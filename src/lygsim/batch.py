@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,22 +33,29 @@ from lygsim.experiment import (
 from lygsim.loader import scenario_hash
 from lygsim.scenario import Scenario
 from lygsim.scopes import KPI_KEYS
-from lygsim.shiptime import SHIP_HOURS_FILE, ship_hours
+from lygsim.shiptime import (
+    SHIP_HOURS_COLUMNS,
+    SHIP_HOURS_FILE,
+    read_ship_hours_json,
+    ship_hours,
+    ship_hours_json,
+)
 
 KpiKey = tuple[str, str, str, str]
 
 
-def read_ship_hours(run_dir: Path, t0: float, t1: float) -> pd.DataFrame:
-    """The ship hours of a stored replication (:mod:`lygsim.shiptime`).
+def read_ship_hours(run_dir: Path, t0: float, t1: float) -> list[list[Any]]:
+    """The ship-hours rows of a stored replication (:mod:`lygsim.shiptime`).
 
     An entry stored before ship hours were kept has only its visits: the same function
     applied to them gives the same numbers.
     """
     path = Path(run_dir) / SHIP_HOURS_FILE
     if path.is_file():
-        return pd.read_parquet(path)
+        return read_ship_hours_json(path.read_text(encoding="utf-8"))
     columns = ["terminal", "ship_class", "arrived_h", "entered_h", "departed_h", "call_size"]
-    return ship_hours(pd.read_parquet(Path(run_dir) / VISITS_FILE, columns=columns), t0, t1)
+    visits = pd.read_parquet(Path(run_dir) / VISITS_FILE, columns=columns)
+    return read_ship_hours_json(ship_hours_json(ship_hours(visits, t0, t1)))
 
 
 class RunStore:
@@ -83,7 +91,8 @@ class RunStore:
         self.scenarios: dict[str, Scenario] = {}
         self._keys: dict[str, list[KpiKey]] = {}
         self._values: dict[str, dict[int, np.ndarray]] = {}
-        self._hours: dict[str, dict[int, pd.DataFrame]] = {}
+        self._hours: dict[str, dict[int, list[list[Any]]]] = {}
+        self._frames: dict[tuple[str, int], pd.DataFrame] = {}
 
     def add(self, scenario: Scenario) -> str:
         """Register a scenario (nothing runs); returns its hash."""
@@ -172,15 +181,23 @@ class RunStore:
         """Replications ``0..reps-1`` as a long table: ``replication`` and the KPI columns."""
         keys = self._keys[key]
         values = self.kpi_values(key, reps)
-        cols = dict(zip(KPI_KEYS, zip(*keys, strict=True), strict=True))
-        parts = [pd.DataFrame({"replication": r, **cols, "value": values[r]}) for r in range(reps)]
-        return pd.concat(parts, ignore_index=True)
+        cols = {
+            c: np.tile(np.asarray(v, dtype=object), reps)
+            for c, v in zip(KPI_KEYS, zip(*keys, strict=True), strict=True)
+        }
+        return pd.DataFrame(
+            {"replication": np.repeat(np.arange(reps), len(keys)), **cols, "value": values.ravel()}
+        )
 
     def hours(self, key: str, reps: int) -> pd.DataFrame:
-        """Ship hours of replications ``0..reps-1``, with a ``replication`` column."""
-        return pd.concat(
-            [self._hours[key][r].assign(replication=r) for r in range(reps)], ignore_index=True
-        )
+        """Ship hours of replications ``0..reps-1``: ``replication`` and the ship-hours columns."""
+        cached = self._frames.get((key, reps))
+        if cached is not None:
+            return cached
+        rows = [[r, *row] for r in range(reps) for row in self._hours[key][r]]
+        frame = pd.DataFrame(rows, columns=["replication", *SHIP_HOURS_COLUMNS])
+        self._frames[(key, reps)] = frame
+        return frame
 
 
 __all__ = ["RunStore", "read_ship_hours"]

@@ -37,7 +37,7 @@ from lygsim.loader import scenario_hash
 from lygsim.results import BERTHS_FILE, LEVELS_FILE, SHUTTLE_CALLS_FILE, run_cache_dir
 from lygsim.scenario import Scenario
 from lygsim.scopes import KPI_COLUMNS, KPI_KEYS, Scope
-from lygsim.shiptime import SHIP_HOURS_FILE, ship_hours
+from lygsim.shiptime import SHIP_HOURS_FILE, ship_hours, ship_hours_json
 from lygsim.stats import mean_ci
 
 SUMMARY_COLUMNS = [
@@ -188,9 +188,8 @@ def run_replication(task: Task) -> Outcome:
             )
             # ship time by class, for plans that price it (lygsim.economics)
             t0 = task.scenario.observed_h[0]
-            ship_hours(result.visits, t0, result.records.end_h).to_parquet(
-                tmp / SHIP_HOURS_FILE, index=False
-            )
+            hours = ship_hours(result.visits, t0, result.records.end_h)
+            (tmp / SHIP_HOURS_FILE).write_text(ship_hours_json(hours), encoding="utf-8")
             files = [KPIS_FILE, VISITS_FILE, SHIP_HOURS_FILE]
             if task.replication == 0:
                 result.levels.to_parquet(tmp / LEVELS_FILE, index=False)
