@@ -25,17 +25,9 @@ from lygsim.decision import Decision, decide
 from lygsim.economics import CASHFLOW_COLUMNS, cash_flows, npv_by_replication, npv_table
 from lygsim.errors import Problem, ScenarioError
 from lygsim.experiment import Outcome, Precision, kpi_names
-from lygsim.plan import (
-    Course,
-    Engine,
-    expand,
-    investments,
-    opened_table,
-    prices,
-    usage_table,
-    years_table,
-)
+from lygsim.plan import Course, Engine, expand
 from lygsim.planload import LoadedPlan
+from lygsim.plantables import investments, opened_table, prices, usage_table, years_table
 from lygsim.scopes import Scope
 
 CASHFLOW_MEAN_COLUMNS = ["strategy", "year", "cost_item", "amount_mean", "discounted_mean"]
@@ -125,11 +117,12 @@ def _evaluate(
     plan = loaded.plan
     price = prices(plan)
     first, last = plan.years.first, plan.years.last
+    cache: dict[str, pd.DataFrame] = {}
     flows = pd.concat(
         [
             cash_flows(
                 name,
-                usage_table(c, store, reps),
+                usage_table(c, store, reps, cache),
                 investments(plan, c),
                 price,
                 first,
