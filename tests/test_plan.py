@@ -166,6 +166,20 @@ def test_an_option_that_changes_arrivals_is_merged_then_grown(tmp_path):
     assert same.model_copy(update={"scenario": option.scenario}) == option
 
 
+def test_a_window_that_is_not_a_calendar_year_moves_by_whole_years(tmp_path):
+    short = copy.deepcopy(TINY)
+    short["scenario"].update(start_date="2024-02-29", warmup_days=2, horizon_days=30)
+    path = write_plan(tmp_path, years={"first": 2024, "last": 2027})
+    dump(tmp_path / "base.yaml", short)
+    loaded = load_plan(path)
+    assert loaded.base_year == 2024
+    moved = year_scenario(loaded, 2027, ("berth2",))
+    assert str(moved.scenario.start_date) == "2027-02-28"  # no 29 February in 2027
+    assert (moved.scenario.warmup_days, moved.scenario.horizon_days) == (2, 30)
+    assert moved.arrivals["bulk_calls"].calls_per_year == pytest.approx(500 * 1.2**3)
+    assert moved.terminals["bulk"].berths["all"].count == 2
+
+
 # --- the engine and the decision ---------------------------------------------------------------
 
 

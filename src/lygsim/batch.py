@@ -4,9 +4,11 @@ A plan simulates dozens of scenarios (a year with the options open in it) with a
 replications each. :func:`lygsim.run_experiment` runs one scenario per call, and a local
 Dask cluster would start for every call; :class:`RunStore` sends every missing
 replication of every scenario asked for to the executor at once. Replications are stored
-exactly as ``run_experiment`` stores them (``runs/v<version>/<scenario hash>/seed-S/rep-R``,
-checksums, atomic publication), so the two share entries, an interrupted batch resumes,
-and a scenario asked for by several strategies or in several batches is simulated once.
+as ``run_experiment`` stores them (checksums, atomic publication), under
+``runs/v<version>/<scenario hash>-plan/seed-S/rep-R`` and without their visits (a plan
+reads only the KPIs and the ship hours; a year of the baseline's visits is megabytes), so
+an interrupted batch resumes and a scenario asked for by several strategies or in several
+batches is simulated once.
 The KPIs and ship hours of each replication are kept in memory, keyed by scenario hash.
 """
 
@@ -19,43 +21,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lygsim import __version__
 from lygsim.errors import SimulationError
 from lygsim.executors import default_workers
-from lygsim.experiment import (
-    VISITS_FILE,
-    Outcome,
-    Task,
-    execute,
-    load_cached,
-    remove_stale,
-    run_dir_for,
-)
+from lygsim.experiment import Outcome, Task, execute, load_cached, remove_stale
 from lygsim.loader import scenario_hash
+from lygsim.results import run_cache_dir
 from lygsim.scenario import Scenario
 from lygsim.scopes import KPI_KEYS
-from lygsim.shiptime import (
-    SHIP_HOURS_COLUMNS,
-    SHIP_HOURS_FILE,
-    read_ship_hours_json,
-    ship_hours,
-    ship_hours_json,
-)
+from lygsim.shiptime import SHIP_HOURS_COLUMNS, SHIP_HOURS_FILE, read_ship_hours_json
 
 KpiKey = tuple[str, str, str, str]
 
 
-def read_ship_hours(run_dir: Path, t0: float, t1: float) -> list[list[Any]]:
-    """The ship-hours rows of a stored replication (:mod:`lygsim.shiptime`).
+PLAN_KEY = "-plan"
+"""Suffix of the scenario key of the light entries a plan stores (KPIs and ship hours, no
+visits): kept apart from ``lygsim run``'s full entries, which must have their visits."""
 
-    An entry stored before ship hours were kept has only its visits: the same function
-    applied to them gives the same numbers.
-    """
-    path = Path(run_dir) / SHIP_HOURS_FILE
-    if path.is_file():
-        return read_ship_hours_json(path.read_text(encoding="utf-8"))
-    columns = ["terminal", "ship_class", "arrived_h", "entered_h", "departed_h", "call_size"]
-    visits = pd.read_parquet(Path(run_dir) / VISITS_FILE, columns=columns)
-    return read_ship_hours_json(ship_hours_json(ship_hours(visits, t0, t1)))
+
+def plan_run_dir(out: Path, scenario: Scenario, seed: int, replication: int) -> Path:
+    """Where a plan keeps a replication: ``runs/v<version>/<scenario hash>-plan/seed-S/rep-R``."""
+    return run_cache_dir(
+        out, __version__, scenario_hash(scenario) + PLAN_KEY, seed, replication, None
+    )
 
 
 class RunStore:
@@ -102,7 +90,7 @@ class RunStore:
             self._values[key] = {}
             self._hours[key] = {}
             # leftovers of killed runs; live processes' work in progress is left alone
-            remove_stale(run_dir_for(self.out, scenario, self.seed, 0, None).parent)
+            remove_stale(plan_run_dir(self.out, scenario, self.seed, 0).parent)
         return key
 
     def has(self, key: str, reps: int) -> bool:
@@ -130,7 +118,7 @@ class RunStore:
             for r in range(reps):
                 if r in self._values[key]:
                     continue
-                run_dir = run_dir_for(self.out, sc, self.seed, r, None)
+                run_dir = plan_run_dir(self.out, sc, self.seed, r)
                 if str(run_dir) in where:
                     continue  # asked for twice in this batch
                 cached = load_cached(run_dir)
@@ -139,7 +127,7 @@ class RunStore:
                     self.reused += 1
                     continue
                 where[str(run_dir)] = (key, r)
-                tasks.append(Task(sc, self.seed, r, None, str(run_dir)))
+                tasks.append(Task(sc, self.seed, r, None, str(run_dir), full=False))
         failures = []
         for done, outcome in enumerate(execute(tasks, self.workers, self.scheduler), 1):
             key, r = where[str(outcome.run_dir)]
@@ -165,9 +153,8 @@ class RunStore:
                 f"{run_dir}: KPI rows differ from the scenario's other replications"
             )
         self._values[key][outcome.replication] = kpis["value"].to_numpy(dtype=float, copy=True)
-        sc = self.scenarios[key]
-        t0, t1 = sc.observed_h
-        self._hours[key][outcome.replication] = read_ship_hours(run_dir, t0, t1)
+        text = (run_dir / SHIP_HOURS_FILE).read_text(encoding="utf-8")
+        self._hours[key][outcome.replication] = read_ship_hours_json(text)
 
     def kpi_keys(self, key: str) -> list[KpiKey]:
         """The KPI rows (scope, name, metric, unit) of a scenario's replications."""
@@ -200,4 +187,4 @@ class RunStore:
         return frame
 
 
-__all__ = ["RunStore", "read_ship_hours"]
+__all__ = ["PLAN_KEY", "RunStore", "plan_run_dir"]

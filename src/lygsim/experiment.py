@@ -26,6 +26,7 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ from lygsim.scenario import Scenario
 from lygsim.scopes import KPI_COLUMNS, KPI_KEYS, Scope
 from lygsim.shiptime import SHIP_HOURS_FILE, ship_hours, ship_hours_json
 from lygsim.stats import mean_ci
+
+if TYPE_CHECKING:
+    from lygsim.simulation import RunResult
 
 SUMMARY_COLUMNS = [
     "scenario",
@@ -68,6 +72,9 @@ class Task:
     replication: int
     days: float | None
     run_dir: str | None
+    full: bool = True
+    """Store the visits and replication 0's level histories and berths; False: only the
+    KPIs and the ship hours, all a plan reads (a few kilobytes instead of megabytes)."""
 
 
 @dataclass
@@ -183,15 +190,18 @@ def run_replication(task: Task) -> Outcome:
             tmp = private_dir(run_dir)
             tmp.mkdir(parents=True)
             kpis.to_parquet(tmp / KPIS_FILE, index=False)
-            result.visits.assign(replication=task.replication).to_parquet(
-                tmp / VISITS_FILE, index=False
-            )
             # ship time by class, for plans that price it (lygsim.economics)
-            t0 = task.scenario.observed_h[0]
-            hours = ship_hours(result.visits, t0, result.records.end_h)
+            hours = ship_hours(
+                _ship_columns(result), task.scenario.observed_h[0], result.records.end_h
+            )
             (tmp / SHIP_HOURS_FILE).write_text(ship_hours_json(hours), encoding="utf-8")
-            files = [KPIS_FILE, VISITS_FILE, SHIP_HOURS_FILE]
-            if task.replication == 0:
+            files = [KPIS_FILE, SHIP_HOURS_FILE]
+            if task.full:
+                result.visits.assign(replication=task.replication).to_parquet(
+                    tmp / VISITS_FILE, index=False
+                )
+                files.append(VISITS_FILE)
+            if task.full and task.replication == 0:
                 result.levels.to_parquet(tmp / LEVELS_FILE, index=False)
                 result.berths.to_csv(tmp / BERTHS_FILE, index=False)
                 files += [LEVELS_FILE, BERTHS_FILE]
@@ -220,6 +230,22 @@ def run_replication(task: Task) -> Outcome:
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _ship_columns(result: RunResult) -> pd.DataFrame:
+    """The visit columns :func:`lygsim.shiptime.ship_hours` reads, from the records."""
+    rec = result.records
+    c = rec.visit_columns()
+    return pd.DataFrame(
+        {
+            "terminal": np.asarray(rec.terminal_names, dtype=object)[c["terminal"]],
+            "ship_class": np.asarray(rec.class_names, dtype=object)[c["ship_class"]],
+            "arrived_h": c["arrived_h"],
+            "entered_h": c["entered_h"],
+            "departed_h": c["departed_h"],
+            "call_size": c["call_size"],
+        }
+    )
 
 
 def load_cached(run_dir: Path) -> Outcome | None:
