@@ -199,6 +199,7 @@ class Engine:
         self.stage = stage or (lambda _text: None)
         self.order = list(loaded.plan.options)
         self._scenarios: dict[tuple[int, tuple[str, ...]], Scenario] = {}
+        self._keys: dict[tuple[int, tuple[str, ...]], str] = {}
         self.batches = 0
 
     def scenario(self, year: int, opened: tuple[str, ...]) -> Scenario:
@@ -207,6 +208,13 @@ class Engine:
         if key not in self._scenarios:
             self._scenarios[key] = year_scenario(self.loaded, year, opened)
         return self._scenarios[key]
+
+    def unit(self, year: int, opened: tuple[str, ...]) -> str:
+        """The year scenario's key in the run store (hashed once)."""
+        key = (year, opened)
+        if key not in self._keys:
+            self._keys[key] = self.store.add(self.scenario(year, opened))
+        return self._keys[key]
 
     def run(self, variants: Sequence[Variant], reps: int) -> dict[str, Course]:
         """Simulate ``reps`` replications of every year of every variant."""
@@ -221,9 +229,8 @@ class Engine:
             for c in courses.values():
                 for y in range(c.year, last + 1):
                     opened = c.opened(y, self.order)
-                    sc = self.scenario(y, opened)
                     label = f"year {y}" + (f" with {', '.join(opened)}" if opened else "")
-                    wanted.setdefault(self.store.add(sc), (sc, label))
+                    wanted.setdefault(self.unit(y, opened), (self.scenario(y, opened), label))
             if not wanted:
                 break
             missing = [k for k in wanted if not self.store.has(k, reps)]
@@ -243,7 +250,7 @@ class Engine:
     def _advance(self, c: Course, reps: int, last: int) -> None:
         while c.year <= last:
             y = c.year
-            key = self.store.add(self.scenario(y, c.opened(y, self.order)))
+            key = self.unit(y, c.opened(y, self.order))
             if not self.store.has(key, reps):
                 return
             if c.pending and y not in c.evaluated:
