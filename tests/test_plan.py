@@ -501,6 +501,40 @@ def test_an_option_must_extend_the_base_and_keep_its_dates(tmp_path, capsys):
     assert "'berth2.yaml' extends nothing, not the plan's base" in _one_line_error(path, capsys)
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"strategies": {"a": [{"option": "berth2", "year": "2026x"}]}},
+            "strategies.a[0].year: must be a year (1900-2200), auto, or {from: YEAR, to: YEAR}",
+        ),
+        (
+            {"strategies": {"a": [{"option": "berth2", "year": {"from": 2025}}]}},
+            "strategies.a[0].year.to: required field is missing",
+        ),
+        ({"strategies": {}}, "strategies: must have at least 1 entry"),
+        (
+            {"economics": {"discount_rate": 6}},
+            "economics.discount_rate: must be less than or equal to 1 (got 6); a fraction per "
+            "year: 0.06 means 6%/yr",
+        ),
+        ({"colour": "blue"}, "colour: unknown key (allowed: base, description, economics,"),
+        ({"reference": "nope"}, "reference: unknown strategy 'nope' (allowed: base, b2025)"),
+        (
+            {"economics": {"ship_time": {"by_class": {"tanker": {"waiting_per_h": 1}}}}},
+            "economics.ship_time.by_class.tanker: unknown ship class 'tanker' (allowed: bulker)",
+        ),
+        (
+            {"years": {"first": 2021, "last": 2026}},
+            "years.first: 2021 is before the base scenario's year 2023",
+        ),
+    ],
+)
+def test_mistakes_in_the_plan_name_their_field(tmp_path, capsys, change, message):
+    err = _one_line_error(write_plan(tmp_path, **change), capsys)
+    assert f"plan.yaml: {message}" in err
+
+
 def test_bad_arguments_and_other_files_are_one_line(tmp_path, capsys):
     path = write_plan(tmp_path)
     assert "--reps must lie between 2" in _one_line_error(path, capsys, "--reps", "1")

@@ -307,13 +307,26 @@ def _message(err: ErrorDetails, path: str) -> str:
         return "required field is missing"
     if kind == "string_pattern_mismatch":
         return "must be a name: a letter, then letters, digits, '_' or '-'"
+    if kind == "too_short":
+        least = (err.get("ctx") or {}).get("min_length", 1)
+        return f"must have at least {least} entr{'y' if least == 1 else 'ies'}"
     msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
     got = err.get("input")
     if kind in {"greater_than", "greater_than_equal", "less_than", "less_than_equal"} and (
         isinstance(got, int | float) and not isinstance(got, bool)
     ):
         msg += f" (got {got:g})"
+        hint = _HINTS.get(path.rsplit(".", 1)[-1])
+        if hint:
+            msg += f"; {hint}"
     return msg
+
+
+_HINTS = {
+    "discount_rate": "a fraction per year: 0.06 means 6%/yr",
+    "lead_time_years": "whole years",
+}
+"""Said after a bound is broken, for fields where a unit slip is the likely cause."""
 
 
 def _model_at(path: str) -> type[BaseModel] | None:
