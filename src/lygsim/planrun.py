@@ -155,13 +155,16 @@ def _unmet(
                 f"{decision.runner_up} against {decision.best}: the 95% interval of the paired "
                 f"difference ({lo:+,.6g} to {hi:+,.6g}) includes zero"
             )
+        if decision.best_years and previous is None:
+            found = ", ".join(f"{s} {y}" for s, y in decision.best_years.items())
+            return f"best commissioning year to be confirmed by more replications ({found})"
         if decision.best_years and previous != decision.best_years:
             moved = [
                 f"{s} {previous.get(s) if previous else '?'} -> {y}"
                 for s, y in decision.best_years.items()
                 if previous is None or previous.get(s) != y
             ]
-            return "best commissioning year not yet stable (" + ", ".join(moved) + ")"
+            return "best commissioning year moved with more replications (" + ", ".join(moved) + ")"
         return None
     for name, c in courses.items():
         for y, key in sorted(c.units.items()):
