@@ -238,14 +238,13 @@ def test_a_huge_capital_cost_leaves_the_base_cheapest_and_the_best_year_never(tm
     assert curve.npv_mean.iloc[0] > curve.npv_mean.iloc[1] > curve.npv_mean.iloc[2]
 
 
-def test_auto_opens_after_the_first_year_the_base_crosses_the_trigger(tmp_path, capsys):
+def test_auto_opens_after_the_first_year_the_base_crosses_the_trigger(tmp_path):
     plan = copy.deepcopy(PLAN)
     trigger = {"terminal": "bulk", "metric": "wait_service_ratio", "above": 1.5}
     plan["options"]["berth2"]["lead_time_years"] = 1
     plan["strategies"] = {
         "base": [],
         "auto": [{"option": "berth2", "year": "auto", "trigger": trigger}],
-        "auto_now": [{"option": "berth2", "year": "auto", "trigger": trigger}],
     }
     path = write_plan(tmp_path, plan)
     assert plan_cli(path, tmp_path / "out", "--workers", "1") == 0
