@@ -180,6 +180,32 @@ def test_a_window_that_is_not_a_calendar_year_moves_by_whole_years(tmp_path):
     assert moved.terminals["bulk"].berths["all"].count == 2
 
 
+def test_a_ferry_service_keeps_its_timetable_in_later_years(tmp_path):
+    with_ferry = copy.deepcopy(TINY)
+    with_ferry["services"] = {
+        "ferry": {
+            "kind": "ferry",
+            "terminal": "bulk",
+            "dwt_t": 8000,
+            "loa_m": 90,
+            "draft_m": 6,
+            "vessels": 1,
+            "departure_days": [2],
+            "departure_hour": 20,
+            "port_time_h": 10,
+            "away_h": 100,
+            "units_per_call": {"dist": "constant", "value": 5},
+            "rate_per_h": 1.0,
+        }
+    }
+    path = write_plan(tmp_path)
+    dump(tmp_path / "base.yaml", with_ferry)
+    loaded = load_plan(path)
+    later = year_scenario(loaded, 2026)
+    assert later.services["ferry"] == loaded.base.services["ferry"]
+    assert later.arrivals["bulk_calls"].calls_per_year == pytest.approx(500 * 1.2**3)
+
+
 # --- the engine and the decision ---------------------------------------------------------------
 
 

@@ -58,7 +58,8 @@ def moved_to_year(scenario: Scenario, base_year: int, year: int) -> dict[str, ob
     one calendar year becomes calendar ``year`` (its length follows leap years). Every
     Poisson stream's rate and every shuttle service's transfer demand grow by their own
     ``growth_per_year`` compounded over the years moved (the rate in the window is then
-    the one the base would reach there); renewal and timetabled arrivals do not grow.
+    the one the base would reach there); renewal and timetabled arrivals and other vessel
+    services (ferries) do not grow.
     Calibration targets describe the base year and are dropped.
     """
     k = year - base_year
@@ -80,8 +81,9 @@ def moved_to_year(scenario: Scenario, base_year: int, year: int) -> dict[str, ob
         if arr["kind"] == "poisson":
             arr["calls_per_year"] *= (1.0 + arr.get("growth_per_year", 0.0)) ** k
     for svc in (plain.get("services") or {}).values():
-        demand = svc["demand"]
-        demand["teu_per_year"] *= (1.0 + demand.get("growth_per_year", 0.0)) ** k
+        demand = svc.get("demand")  # a shuttle's transfer demand; a ferry keeps its timetable
+        if isinstance(demand, dict):
+            demand["teu_per_year"] *= (1.0 + demand.get("growth_per_year", 0.0)) ** k
     plain.pop("calibration", None)
     return plain
 

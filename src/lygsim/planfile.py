@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from lygsim.dists import Integer, Number
-from lygsim.scenario import CrossFieldError, each_once
+from lygsim.fields import CrossFieldError, Name, each_once
 
 YEAR_MIN, YEAR_MAX = 1900, 2200
 MAX_PLAN_YEARS = 100
@@ -24,7 +24,7 @@ AMOUNT_UNITS = {"unit": 1.0, "thousand": 1e3, "million": 1e6, "billion": 1e9}
 
 Year = Annotated[Integer, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 Money = Annotated[Number, Field(ge=0, le=1e12)]
-PlanName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$", max_length=64)]
+PlanName = Name
 
 
 class PlanModel(BaseModel):

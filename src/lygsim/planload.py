@@ -18,9 +18,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from lygsim.errors import Problem, ScenarioError
+from lygsim.fields import CrossFieldError
 from lygsim.loader import deep_merge, load_scenario, read_yaml, resolve
 from lygsim.planfile import Plan, observation_year
-from lygsim.scenario import CrossFieldError, Scenario
+from lygsim.scenario import Scenario
 from lygsim.yamlfile import stat_problem
 
 # --- reading a plan file ---------------------------------------------------------------------
